@@ -1,0 +1,22 @@
+"""The test suite: fixed throwaway keys, fast hashing, in-memory SQLite unless DATABASE_URL is set."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES
+
+GRIDGOV_ENV = "test"
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
+GRIDGOV_FIELD_KEY = "test-field-key-0123456789abcdef0123456789abcdef"
+GRIDGOV_INDEX_KEY = "test-index-key-0123456789abcdef0123456789abcdef"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["TEST"] = {"NAME": "test_gridgov"}
+AXES_FAILURE_LIMIT = 3
+GRIDGOV_API_ANON_RATE = "100000/m"
+GRIDGOV_API_USER_RATE = "100000/m"

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gridgov.api.main import api
+from gridgov.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("gridgov.accounts.urls")),
+    path("regions/", include("gridgov.territory.urls")),
+    path("django-admin/", admin.site.urls),
+    path("", include("gridgov.core.urls")),
+]

@@ -1,0 +1,27 @@
+"""The NinjaAPI at /api/v1/: one Router per app, shared auth, errors and throttling."""
+
+from django.conf import settings
+from ninja import NinjaAPI
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+
+from gridgov.api.auth import AUTH
+from gridgov.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="gridgov API",
+    version="1",
+    description="县域网格化综合治理平台 API. Errors: {detail, code[, fields]}.",
+    urls_namespace="api-v1",
+    auth=AUTH,
+    throttle=[
+        AnonRateThrottle(settings.GRIDGOV_API_ANON_RATE),
+        AuthRateThrottle(settings.GRIDGOV_API_USER_RATE),
+    ],
+)
+install_error_handlers(api)
+
+from gridgov.accounts.api import router as accounts_router  # noqa: E402
+from gridgov.territory.api import router as territory_router  # noqa: E402
+
+api.add_router("/", accounts_router)
+api.add_router("/regions", territory_router)

@@ -1,0 +1,35 @@
+"""Navigation by role, computed once per request from the user's scope."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.roles import Role
+from gridgov.core.scope import scope_for
+
+NAV_ITEMS = [
+    # (url name, label, roles that see it; None = every signed-in user)
+    ("core:home", _("工作台"), None),
+    ("territory:browse", _("网格"), None),
+    ("core:audit", _("审计日志"), {Role.COUNTY_ADMIN}),
+    ("worktime:overrides", _("工作日历"), {Role.COUNTY_ADMIN}),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    scope = scope_for(user)
+    items = []
+    for name, label, roles in NAV_ITEMS:
+        if roles is not None and not scope.has_role(*roles):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # an app that is not installed in this deployment
+            continue
+        items.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
+    if items and request.path == "/":
+        items[0]["active"] = True
+    role_labels = sorted({str(Role(g.role).label) for g in scope.grants})
+    return {"nav_items": items, "user_scope": scope, "user_role_labels": role_labels}

@@ -1,0 +1,80 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from gridgov.core.roles import Role
+from gridgov.core.scope import scope_for
+from gridgov.territory.selectors import region_roots
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Liveness: the process answers."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """Readiness: the database answers and the task queue's table is reachable."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # report, never raise: a probe must get an answer
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        from django.tasks import task_backends
+
+        backend = task_backends["default"]
+        if backend.__class__.__module__.startswith("django_tasks_db"):
+            from django_tasks_db.models import DBTaskResult
+
+            DBTaskResult.objects.exists()
+        checks["tasks"] = "ok"
+    except Exception as exc:
+        checks["tasks"] = f"error: {exc.__class__.__name__}"
+    ok = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+
+
+ROLE_INTRO = {
+    Role.COUNTY_ADMIN: "配置平台、管理用户与网格，查看全县一切数据。",
+    Role.SUPERVISOR: "对上报的问题立案或作废，核查处置结果并结案，开展综合评价。",
+    Role.COMMANDER: "把已立案的问题派遣给责任单位，审批延期，督办超期案件。",
+    Role.DEPARTMENT_OFFICER: "处置派遣给本部门的案件，反馈处理结果。",
+    Role.TOWNSHIP_OFFICER: "处置本乡镇的案件，管理本乡镇的村和网格。",
+    Role.GRID_WORKER: "上报问题、入户走访、签收通知。",
+    Role.LEADER: "查看辖区内的看板、排名和通报（只读）。",
+    Role.REWARD_OFFICER: "查看举报人信息，认定并发放举报奖励。",
+}
+
+
+@login_required
+def home(request):
+    scope = scope_for(request.user)
+    roots = list(region_roots(user=request.user))
+    grants = [
+        {"grant": grant, "role_label": Role(grant.role).label, "intro": ROLE_INTRO.get(grant.role, "")}
+        for grant in scope.grants
+    ]
+    return render(request, "core/home.html", {"grants": grants, "roots": roots, "scope": scope})
+
+
+@login_required
+def audit_log(request):
+    from django.core.paginator import Paginator
+    from django.http import Http404
+
+    from gridgov.core.audit import audit_list
+
+    if not scope_for(request.user).has_role(Role.COUNTY_ADMIN):
+        raise Http404
+    action = request.GET.get("action", "").strip()
+    page = Paginator(audit_list(action=action or None), 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "action": action})
