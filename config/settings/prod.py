@@ -16,7 +16,9 @@ if _missing:
 if env_bool("DEBUG", False):
     raise ImproperlyConfigured("DEBUG must not be on in production (unset DEBUG).")
 if not DATABASE_URL:
-    raise ImproperlyConfigured("Production needs DATABASE_URL (PostgreSQL, e.g. postgres://user@host/gridgov).")
+    raise ImproperlyConfigured(
+        "Production needs DATABASE_URL (PostgreSQL, e.g. postgres://user@host/gridgov)."
+    )
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")

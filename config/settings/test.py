@@ -1,5 +1,7 @@
 """The test suite: fixed throwaway keys, fast hashing, in-memory SQLite unless DATABASE_URL is set."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES
 
@@ -16,7 +18,8 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["TEST"] = {"NAME": "test_gridgov"}
+    # One test database per run, so that two runs on one server (a developer and CI) never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_gridgov_{os.getpid()}"}
 AXES_FAILURE_LIMIT = 3
 GRIDGOV_API_ANON_RATE = "100000/m"
 GRIDGOV_API_USER_RATE = "100000/m"

@@ -3,8 +3,7 @@
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
-from ninja.errors import Throttled
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
 from gridgov.core.exceptions import ApplicationError
 
@@ -32,19 +31,27 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, exc):
-        return api.create_response(request, {"detail": _("需要登录或提供 API 令牌。"), "code": "unauthenticated"}, status=401)
+        return api.create_response(
+            request, {"detail": _("需要登录或提供 API 令牌。"), "code": "unauthenticated"}, status=401
+        )
 
     @api.exception_handler(AuthorizationError)
     def authorization_error(request, exc):
-        return api.create_response(request, {"detail": _("您没有执行此操作的权限。"), "code": "forbidden"}, status=403)
+        return api.create_response(
+            request, {"detail": _("您没有执行此操作的权限。"), "code": "forbidden"}, status=403
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
-        return api.create_response(request, {"detail": _("未找到，或不在您的管辖范围内。"), "code": "not_found"}, status=404)
+        return api.create_response(
+            request, {"detail": _("未找到，或不在您的管辖范围内。"), "code": "not_found"}, status=404
+        )
 
     @api.exception_handler(Throttled)
     def throttled(request, exc: Throttled):
-        response = api.create_response(request, {"detail": _("请求过于频繁，请稍后再试。"), "code": "throttled"}, status=429)
+        response = api.create_response(
+            request, {"detail": _("请求过于频繁，请稍后再试。"), "code": "throttled"}, status=429
+        )
         if getattr(exc, "wait", None):
             response["Retry-After"] = str(int(exc.wait) + 1)
         return response
@@ -53,5 +60,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def http_error(request, exc: HttpError):
         code = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
         return api.create_response(
-            request, {"detail": str(exc.message), "code": code.get(exc.status_code, "error")}, status=exc.status_code
+            request,
+            {"detail": str(exc.message), "code": code.get(exc.status_code, "error")},
+            status=exc.status_code,
         )

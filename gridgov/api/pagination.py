@@ -12,7 +12,9 @@ class PagePagination(PaginationBase):
 
     class Input(Schema):
         page: int = Field(1, ge=1, le=MAX_PAGE)
-        page_size: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+        page_size: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT
+        )
 
     class Output(Schema):
         count: int
@@ -26,4 +28,9 @@ class PagePagination(PaginationBase):
         offset = (pagination.page - 1) * pagination.page_size
         items = queryset[offset : offset + pagination.page_size]
         count = len(queryset) if isinstance(queryset, list) else queryset.count()
-        return {"count": count, "page": pagination.page, "page_size": pagination.page_size, "items": list(items)}
+        return {
+            "count": count,
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+            "items": list(items),
+        }

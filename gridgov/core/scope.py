@@ -76,7 +76,8 @@ class UserScope:
         if not roots:
             return Q(pk__in=[])
         return reduce(
-            or_, (Q(**{f"{field}__gte": low, f"{field}__lt": high}) for low, high in map(subtree_range, roots))
+            or_,
+            (Q(**{f"{field}__gte": low, f"{field}__lt": high}) for low, high in map(subtree_range, roots)),
         )
 
     def can_see(self, region: Region) -> bool:

@@ -21,16 +21,26 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount("admin", "系统管理员", Role.COUNTY_ADMIN, COUNTY_CODE, None, "系统管理员（全县）"),
-    DemoAccount("supervisor", "监督中心值班员", Role.SUPERVISOR, COUNTY_CODE, None, "监督中心：立案、核查、结案"),
+    DemoAccount(
+        "supervisor", "监督中心值班员", Role.SUPERVISOR, COUNTY_CODE, None, "监督中心：立案、核查、结案"
+    ),
     DemoAccount("commander", "指挥中心调度员", Role.COMMANDER, COUNTY_CODE, None, "指挥中心：派遣、延期审批"),
     DemoAccount("leader", "县领导", Role.LEADER, COUNTY_CODE, None, "县领导：只读看板与通报"),
     DemoAccount("reward", "有奖举报办", Role.REWARD_OFFICER, COUNTY_CODE, None, "有奖举报办：举报人与奖励"),
     DemoAccount("yingji", "应急管理局处置员", Role.DEPARTMENT_OFFICER, COUNTY_CODE, "yingji", "县应急管理局"),
-    DemoAccount("huanbao", "环境攻坚办处置员", Role.DEPARTMENT_OFFICER, COUNTY_CODE, "huanbao", "县环境攻坚办"),
-    DemoAccount("changying", "常营镇工作人员", Role.TOWNSHIP_OFFICER, CHANGYING_CODE, None, "常营镇乡镇工作人员"),
+    DemoAccount(
+        "huanbao", "环境攻坚办处置员", Role.DEPARTMENT_OFFICER, COUNTY_CODE, "huanbao", "县环境攻坚办"
+    ),
+    DemoAccount(
+        "changying", "常营镇工作人员", Role.TOWNSHIP_OFFICER, CHANGYING_CODE, None, "常营镇乡镇工作人员"
+    ),
     DemoAccount("wangji", "王集乡工作人员", Role.TOWNSHIP_OFFICER, WANGJI_CODE, None, "王集乡乡镇工作人员"),
-    DemoAccount("grid1", "常营镇网格员", Role.GRID_WORKER, "grid:" + CHANGYING_CODE, None, "常营镇第一个网格的网格员"),
-    DemoAccount("grid2", "王集乡网格员", Role.GRID_WORKER, "grid:" + WANGJI_CODE, None, "王集乡第一个网格的网格员"),
+    DemoAccount(
+        "grid1", "常营镇网格员", Role.GRID_WORKER, "grid:" + CHANGYING_CODE, None, "常营镇第一个网格的网格员"
+    ),
+    DemoAccount(
+        "grid2", "王集乡网格员", Role.GRID_WORKER, "grid:" + WANGJI_CODE, None, "王集乡第一个网格的网格员"
+    ),
 ]
 
 #: (code, name, short name) of the county's departments in the demo.

@@ -46,7 +46,9 @@ def demo_grid_rows(villages: list[tuple[str, str]]) -> list[DivisionRow]:
     rows = []
     for code, _name in villages:
         for seq in range(1, grids_for_village(code) + 1):
-            rows.append(DivisionRow(0, f"{code}{seq:03d}", f"第{GRID_NUMERALS[seq - 1]}网格", Level.GRID, code))
+            rows.append(
+                DivisionRow(0, f"{code}{seq:03d}", f"第{GRID_NUMERALS[seq - 1]}网格", Level.GRID, code)
+            )
     return rows
 
 
@@ -66,7 +68,9 @@ def load_demo(*, progress=None) -> DemoReport:
             report.grids_created = divisions_import(actor=None, rows=demo_grid_rows(villages)).created
         county = Region.objects.get(code=COUNTY_CODE)
         departments = {
-            code: department_upsert(actor=None, county=county, code=code, name=name, short_name=short, sort_order=i)
+            code: department_upsert(
+                actor=None, county=county, code=code, name=name, short_name=short, sort_order=i
+            )
             for i, (code, name, short) in enumerate(DEMO_DEPARTMENTS, start=1)
         }
         for account in DEMO_ACCOUNTS:

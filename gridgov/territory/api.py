@@ -14,7 +14,9 @@ CODE = Path(..., pattern=r"^[0-9]{2,15}$", description="区划代码或网格编
 
 
 def _with_counts(qs):
-    return qs.select_related("parent").annotate(child_count=Count("children", filter=Q(children__is_active=True)))
+    return qs.select_related("parent").annotate(
+        child_count=Count("children", filter=Q(children__is_active=True))
+    )
 
 
 @router.get("/{code}", response={200: RegionOut, 401: ErrorOut, 404: ErrorOut}, summary="One region")
@@ -35,4 +37,3 @@ def region_children(request, code: str = CODE, include_retired: bool = False):
     if not include_retired:
         qs = qs.filter(is_active=True)
     return _with_counts(qs).order_by("code")
-

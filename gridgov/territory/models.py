@@ -118,7 +118,8 @@ class Region(BaseModel):
                 name="region_code_fits_level",
             ),
             models.CheckConstraint(
-                condition=Q(is_active=True, retired_at__isnull=True) | Q(is_active=False, retired_at__isnull=False),
+                condition=Q(is_active=True, retired_at__isnull=True)
+                | Q(is_active=False, retired_at__isnull=False),
                 name="region_retired_has_time",
             ),
         ]
@@ -144,7 +145,9 @@ class Region(BaseModel):
 class Department(BaseModel):
     """A functional department of the county (应急管理局, 环境攻坚办, 公安局 …) that handles cases."""
 
-    county = models.ForeignKey(Region, verbose_name=_("所属县"), on_delete=models.PROTECT, related_name="departments")
+    county = models.ForeignKey(
+        Region, verbose_name=_("所属县"), on_delete=models.PROTECT, related_name="departments"
+    )
     code = models.SlugField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=30, blank=True)
@@ -171,7 +174,9 @@ class Grant(BaseModel):
         settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="grants"
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
-    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="grants")
+    region = models.ForeignKey(
+        Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="grants"
+    )
     department = models.ForeignKey(
         Department,
         verbose_name=_("部门"),

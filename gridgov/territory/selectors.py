@@ -11,7 +11,11 @@ from gridgov.territory.models import Department, Level, Region
 def access_region(user, code: str, *, include_retired: bool = True) -> Region:
     """The region with this code if the user may see it; NotFound for missing and out of scope alike."""
     region = Region.objects.select_related("parent").filter(code=str(code)).first()
-    if region is None or not scope_for(user).can_see(region) or (not include_retired and not region.is_active):
+    if (
+        region is None
+        or not scope_for(user).can_see(region)
+        or (not include_retired and not region.is_active)
+    ):
         raise NotFound()
     return region
 

@@ -68,7 +68,8 @@ def read_divisions_csv(source: str | Path | io.TextIOBase) -> list[DivisionRow]:
     missing = [column for column in DIVISION_COLUMNS if column not in header]
     if missing:
         raise InvalidInput(
-            _("区划文件缺少列：%(columns)s（需要 code,name,level,parent_code）") % {"columns": ", ".join(missing)},
+            _("区划文件缺少列：%(columns)s（需要 code,name,level,parent_code）")
+            % {"columns": ", ".join(missing)},
             fields={"file": [_("缺少列：%(columns)s") % {"columns": ", ".join(missing)}]},
         )
     reader.fieldnames = header
@@ -123,7 +124,9 @@ def _validate_divisions(rows: list[DivisionRow], existing: dict[str, tuple[int, 
         )
         if parent_level is None:
             if row.level not in ROOT_LEVELS:
-                errors.append(where + _("：上级编码 %(parent)s 不存在") % {"parent": row.parent_code or "（空）"})
+                errors.append(
+                    where + _("：上级编码 %(parent)s 不存在") % {"parent": row.parent_code or "（空）"}
+                )
             continue
         if CHILD_LEVEL.get(parent_level) != row.level:
             errors.append(
@@ -170,7 +173,7 @@ def divisions_import(
         new_regions: list[Region] = []
         for row in (r for r in rows if r.level == level):
             if row.code in existing:
-                pk, _level, path, name = existing[row.code]
+                pk, _level, _path, name = existing[row.code]
                 if name != row.name:
                     to_rename.append(Region(pk=pk, name=row.name))
                     result.renamed += 1
@@ -268,7 +271,9 @@ def grid_add(*, actor, village: Region, name: str) -> Region:
     if not village.is_active:
         raise Conflict(_("该村(社区)已撤销，不能新增网格。"))
     grid = _create_grid(village, _clean_name(name))
-    audit_record(actor=actor, action="grid.add", obj=grid, changes={"name": grid.name, "village": village.code})
+    audit_record(
+        actor=actor, action="grid.add", obj=grid, changes={"name": grid.name, "village": village.code}
+    )
     return grid
 
 
@@ -299,7 +304,9 @@ def grid_split(*, actor, grid: Region, names: list[str], keep_name: str | None =
         raise Conflict(_("已撤销的网格不能拆分。"))
     names = [_clean_name(n) for n in names if (n or "").strip()]
     if not names:
-        raise InvalidInput(_("请至少填写一个新网格的名称。"), fields={"names": [_("请至少填写一个新网格的名称。")]})
+        raise InvalidInput(
+            _("请至少填写一个新网格的名称。"), fields={"names": [_("请至少填写一个新网格的名称。")]}
+        )
     if keep_name:
         region_rename(actor=actor, region=grid, name=keep_name)
     village = Region.objects.select_for_update().get(pk=grid.parent_id)
@@ -340,7 +347,9 @@ def grid_retire(*, actor, grid: Region, reason: str) -> Region:
 
 
 @transaction.atomic
-def department_upsert(*, actor, county: Region, code: str, name: str, short_name: str = "", sort_order: int = 100):
+def department_upsert(
+    *, actor, county: Region, code: str, name: str, short_name: str = "", sort_order: int = 100
+):
     if county.level != Level.COUNTY:
         raise InvalidInput(_("部门属于县。"), fields={"county": [_("请选择县。")]})
     if actor is not None and not GrantPolicy.can_manage(actor, county):
@@ -385,7 +394,12 @@ def grant_add(*, actor, user, role: str, region: Region, department: Department 
         actor=actor,
         action="grant.add",
         obj=grant,
-        changes={"user": user.username, "role": role, "region": region.code, "department": str(department or "")},
+        changes={
+            "user": user.username,
+            "role": role,
+            "region": region.code,
+            "department": str(department or ""),
+        },
     )
     return grant
 

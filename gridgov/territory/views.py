@@ -129,8 +129,10 @@ def grid_split(request, code):
         lambda data: services.grid_split(
             actor=request.user, grid=grid, names=data["names"], keep_name=data["keep_name"] or None
         ),
-        lambda grids: _("已拆出 %(n)d 个新网格：%(names)s。")
-        % {"n": len(grids), "names": "、".join(g.name for g in grids)},
+        lambda grids: (
+            _("已拆出 %(n)d 个新网格：%(names)s。")
+            % {"n": len(grids), "names": "、".join(g.name for g in grids)}
+        ),
     )
 
 

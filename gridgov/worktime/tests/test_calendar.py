@@ -102,7 +102,8 @@ def test_override_workday_in_unknown_year_counts():
     saturday = weekday_in(FALLBACK_YEAR, 3, 5)
     cal = make_calendar({saturday: True})
     friday_evening = dt.datetime.combine(saturday - dt.timedelta(days=1), dt.time(19, 0), tzinfo=SHANGHAI)
-    assert cal.add_working_days(friday_evening, 1) == dt.datetime.combine(saturday, dt.time(18), tzinfo=SHANGHAI)
+    expected = dt.datetime.combine(saturday, dt.time(18), tzinfo=SHANGHAI)
+    assert cal.add_working_days(friday_evening, 1) == expected
 
 
 # Working days deadlines -----------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ def test_add_working_days_zero_means_same_working_day(cal):
 
 
 def test_add_working_days_accepts_any_time_zone(cal):
-    # 2026-02-12 23:30 UTC is already Friday 13th 07:30 in Shanghai: Friday does not count, Saturday 14th does.
+    # 2026-02-12 23:30 UTC is Friday 13th 07:30 in Shanghai: Friday does not count, Saturday 14th does.
     start = dt.datetime(2026, 2, 12, 23, 30, tzinfo=dt.UTC)
     result = cal.add_working_days(start, 1)
     assert result == at(2026, 2, 14, 18)

@@ -60,7 +60,7 @@ def test_a_start_outside_office_hours_loses_nothing_but_time_outside(start, amou
     assert CAL.working_time_between(start, deadline) == amount
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(a=moments, b=moments, c=moments)
 def test_elapsed_office_time_is_additive(a, b, c):
     a, b, c = sorted([a, b, c])

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Manages grids: list, add, rename, split and retire (grids are never deleted)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", help="act as this user (checked against their grants); default: the system")
+        parser.add_argument(
+            "--user", help="act as this user (checked against their grants); default: the system"
+        )
         sub = parser.add_subparsers(dest="action", required=True)
         p = sub.add_parser("list", help="grids of a village, township or county")
         p.add_argument("region")
@@ -50,7 +52,11 @@ class Command(BaseCommand):
                 if not options["retired"]:
                     qs = qs.active()
                 for grid in qs:
-                    state = "" if grid.is_active else f"  (retired {grid.retired_at:%Y-%m-%d}: {grid.retired_reason})"
+                    state = (
+                        ""
+                        if grid.is_active
+                        else f"  (retired {grid.retired_at:%Y-%m-%d}: {grid.retired_reason})"
+                    )
                     self.stdout.write(f"{grid.code}  {grid.name}{state}")
             elif action == "add":
                 grid = services.grid_add(
@@ -58,7 +64,9 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"added {grid.code} {grid.name}")
             elif action == "rename":
-                region = services.region_rename(actor=actor, region=self._region(options["code"]), name=options["name"])
+                region = services.region_rename(
+                    actor=actor, region=self._region(options["code"]), name=options["name"]
+                )
                 self.stdout.write(f"renamed {region.code} to {region.name}")
             elif action == "split":
                 grids = services.grid_split(

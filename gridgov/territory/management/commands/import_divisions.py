@@ -6,7 +6,9 @@ from gridgov.territory.services import divisions_import, read_divisions_csv
 
 
 class Command(BaseCommand):
-    help = "Loads a divisions file (CSV: code,name,level,parent_code). Idempotent; a bad row rejects the file."
+    help = (
+        "Loads a divisions file (CSV: code,name,level,parent_code). Idempotent; a bad row rejects the file."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")

@@ -1,0 +1,242 @@
+"""Timing, statistics, raw SQL and EXPLAIN helpers shared by the benchmark modules."""
+
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+# --- environment ----------------------------------------------------------------------------------------
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def memory_gib() -> float | None:
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return None
+
+
+def database_version() -> str:
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return f"PostgreSQL {cursor.fetchone()[0]}"
+
+
+def environment() -> dict[str, Any]:
+    import django
+
+    mem = memory_gib()
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": f"{cpu_model()}, {os.cpu_count()} cores" + (f", {mem:.0f} GiB RAM" if mem else ""),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+    }
+
+
+# --- raw SQL (the references) ---------------------------------------------------------------------------
+def raw_sql(sql: str) -> str:
+    """SQL written with %s placeholders, in the paramstyle of the DB-API driver under Django's connection."""
+    return sql.replace("%s", "?") if connection.vendor == "sqlite" else sql
+
+
+def raw_cursor():
+    """A cursor of the DB-API driver itself (sqlite3 or psycopg), bypassing Django's cursor wrapper."""
+    connection.ensure_connection()
+    return connection.connection.cursor()
+
+
+# --- statistics -----------------------------------------------------------------------------------------
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass
+class Result:
+    module: str
+    op: str
+    n: int
+    gridgov_median_us: float
+    gridgov_p95_us: float
+    reference_median_us: float
+    reference_p95_us: float
+    ratio: float
+    gridgov_queries: float | None = None
+    reference_queries: float | None = None
+    mismatches: int = 0
+    note: str = ""
+
+
+@dataclass
+class Report:
+    environment: dict[str, Any] = field(default_factory=dict)
+    results: list[Result] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "results": [asdict(r) for r in self.results],
+            "figures": self.figures,
+            "plans": self.plans,
+        }
+
+
+def compare(
+    report: Report,
+    module: str,
+    op: str,
+    targets: Sequence[Any],
+    gridgov: Callable[[Any], Any],
+    reference: Callable[[Any], Any],
+    *,
+    same: Callable[[Any, Any], bool] | None = None,
+    warmup: int = 10,
+    note: str = "",
+) -> Result:
+    """Times ``gridgov(t)`` and ``reference(t)`` for every target, interleaved (alternating which goes first so
+    that neither always runs on a warmer cache), after a warm-up on the first targets. ``same`` checks on each
+    target, outside the timed section, that both sides gave the same answer."""
+    for target in targets[:warmup]:
+        gridgov(target)
+        reference(target)
+    g_ns: list[int] = []
+    r_ns: list[int] = []
+    mismatches = 0
+    clock = time.perf_counter_ns
+    for i, target in enumerate(targets):
+        if i % 2:
+            t0 = clock()
+            g_out = gridgov(target)
+            t1 = clock()
+            r_out = reference(target)
+            t2 = clock()
+            g_ns.append(t1 - t0)
+            r_ns.append(t2 - t1)
+        else:
+            t0 = clock()
+            r_out = reference(target)
+            t1 = clock()
+            g_out = gridgov(target)
+            t2 = clock()
+            r_ns.append(t1 - t0)
+            g_ns.append(t2 - t1)
+        if same is not None and not same(g_out, r_out):
+            mismatches += 1
+    g_queries = _count_queries(gridgov, targets[0]) if targets else None
+    g_sorted = sorted(x / 1000 for x in g_ns)
+    r_sorted = sorted(x / 1000 for x in r_ns)
+    g_med, r_med = statistics.median(g_sorted), statistics.median(r_sorted)
+    result = Result(
+        module=module,
+        op=op,
+        n=len(targets),
+        gridgov_median_us=round(g_med, 1),
+        gridgov_p95_us=round(percentile(g_sorted, 95), 1),
+        reference_median_us=round(r_med, 1),
+        reference_p95_us=round(percentile(r_sorted, 95), 1),
+        ratio=round(g_med / r_med, 2) if r_med else math.nan,
+        gridgov_queries=g_queries,
+        mismatches=mismatches,
+        note=note,
+    )
+    report.results.append(result)
+    print_result(result)
+    return result
+
+
+def _count_queries(fn: Callable[[Any], Any], target: Any) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        fn(target)
+    return len(captured.captured_queries)
+
+
+def captured_sql(fn: Callable[[], Any]) -> list[str]:
+    """The SQL Django ran for ``fn()``, parameters inlined (ready for EXPLAIN)."""
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+# --- printing -------------------------------------------------------------------------------------------
+HEADER = (
+    f"{'operation':<46} {'n':>5} {'gridgov µs':>10} {'p95':>9} {'ref µs':>9} {'p95':>9} {'ratio':>6} {'q':>3}"
+)
+
+
+def print_header(title: str) -> None:
+    print(f"\n{title}")
+    print(HEADER)
+    print("-" * len(HEADER))
+
+
+def print_result(r: Result) -> None:
+    queries = "" if r.gridgov_queries is None else str(r.gridgov_queries)
+    line = (
+        f"{r.op:<46} {r.n:>5} {r.gridgov_median_us:>10.1f} {r.gridgov_p95_us:>9.1f} "
+        f"{r.reference_median_us:>9.1f} {r.reference_p95_us:>9.1f} {r.ratio:>6.2f} {queries:>3}"
+    )
+    if r.mismatches:
+        line += f"  !! {r.mismatches} answers differ from the reference"
+    print(line, flush=True)
+
+
+# --- EXPLAIN --------------------------------------------------------------------------------------------
+def explain(sql: str) -> list[str]:
+    """The plan of ``sql`` (parameters inlined) on the backend in use, one line a node."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            return [row[-1] for row in cursor.fetchall()]
+        cursor.execute("EXPLAIN (COSTS OFF) " + sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def plan_verdict(lines: list[str], table: str = "territory_region") -> str:
+    """Whether the plan reads ``table`` through an index or scans it whole."""
+    text = "\n".join(lines)
+    if connection.vendor == "sqlite":
+        full = [
+            ln for ln in lines if ln.startswith(("SCAN ", "SCAN TABLE ")) and "INDEX" not in ln and "CONSTANT" not in ln
+        ]
+        ordered = [ln for ln in lines if ln.startswith("SCAN ") and "INDEX" in ln]
+        if full:
+            return "FULL SCAN: " + "; ".join(full)
+        if ordered:
+            return "whole-index scan: " + "; ".join(ordered)
+        return "index search" if "SEARCH" in text else "no table access"
+    if f"Seq Scan on {table}" in text:
+        return f"FULL SCAN (Seq Scan on {table})"
+    kinds = sorted({k for k in ("Index Only Scan", "Bitmap Index Scan", "Index Scan") if k in text})
+    return ("index: " + ", ".join(kinds)) if kinds else "no index node"

@@ -1,0 +1,41 @@
+"""Settings for ``python -m bench``: a database of the benchmarks' own, never the demo's.
+
+Without ``DATABASE_URL``: the SQLite file ``var/bench/bench.sqlite3``, deleted and recreated by every run.
+With ``DATABASE_URL`` (PostgreSQL): the same server, but the database ``gridgov_bench``, which ``bench.db``
+drops and creates through the server's ``postgres`` database.
+"""
+
+import dj_database_url
+
+from config.env import VAR_DIR, env_str
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES
+
+GRIDGOV_ENV = "bench"
+DEBUG = False  # DEBUG would record every query and slow the ORM side down
+SECRET_KEY = "bench-only-secret-key-not-for-production-use-0123456789abcdef"
+GRIDGOV_FIELD_KEY = "bench-field-key-0123456789abcdef0123456789abcdef"
+GRIDGOV_INDEX_KEY = "bench-index-key-0123456789abcdef0123456789abcdef"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+BENCH_DIR = VAR_DIR / "bench"
+BENCH_DB_NAME = "gridgov_bench"
+BENCH_DATABASE_URL = env_str("DATABASE_URL")
+
+if BENCH_DATABASE_URL:
+    _db = dj_database_url.parse(BENCH_DATABASE_URL, conn_max_age=0)
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise RuntimeError("bench: DATABASE_URL must name a PostgreSQL server")
+    _db["NAME"] = BENCH_DB_NAME
+    DATABASES = {"default": _db}
+else:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["NAME"] = BENCH_DIR / "bench.sqlite3"
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
