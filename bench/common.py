@@ -213,13 +213,14 @@ def print_result(r: Result) -> None:
 
 
 # --- EXPLAIN --------------------------------------------------------------------------------------------
-def explain(sql: str) -> list[str]:
-    """The plan of ``sql`` (parameters inlined) on the backend in use, one line a node."""
+def explain(sql: str, params: Sequence[Any] | None = None) -> list[str]:
+    """The plan of ``sql`` on the backend in use, one line a node (``params`` for %s placeholders, or none if
+    the parameters are inlined, as in SQL captured from Django)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             return [row[-1] for row in cursor.fetchall()]
-        cursor.execute("EXPLAIN (COSTS OFF) " + sql)
+        cursor.execute("EXPLAIN (COSTS OFF) " + sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("gridgov.accounts.urls")),
     path("regions/", include("gridgov.territory.urls")),
+    path("calendar/", include("gridgov.worktime.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("gridgov.core.urls")),
 ]

@@ -62,7 +62,13 @@ def home(request):
         {"grant": grant, "role_label": Role(grant.role).label, "intro": ROLE_INTRO.get(grant.role, "")}
         for grant in scope.grants
     ]
-    return render(request, "core/home.html", {"grants": grants, "roots": roots, "scope": scope})
+    warnings = []
+    if scope.has_role(Role.COUNTY_ADMIN):
+        from gridgov.worktime.selectors import holidays_missing_message, years_needing_holidays
+
+        warnings = [holidays_missing_message(year) for year in years_needing_holidays()]
+    context = {"grants": grants, "roots": roots, "scope": scope, "warnings": warnings}
+    return render(request, "core/home.html", context)
 
 
 @login_required

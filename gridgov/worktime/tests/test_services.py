@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 
+from gridgov.core.exceptions import InvalidInput
 from gridgov.worktime.models import CalendarOverride
 from gridgov.worktime.services import calendar_override_delete, calendar_override_set
 
@@ -51,15 +51,15 @@ def test_set_with_the_same_values_changes_nothing():
     ],
 )
 def test_set_rejects_invalid_input_and_writes_nothing(kind, name, field):
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(InvalidInput) as excinfo:
         calendar_override_set(actor=None, date=DAY, kind=kind, name=name)
-    assert field in excinfo.value.message_dict
+    assert field in excinfo.value.fields
     assert not CalendarOverride.objects.exists()
 
 
 def test_invalid_update_keeps_the_stored_row():
     calendar_override_set(actor=None, date=DAY, kind="holiday", name="春节")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         calendar_override_set(actor=None, date=DAY, kind="nonsense", name="别的")
     stored = CalendarOverride.objects.get()
     assert (stored.kind, stored.name) == ("holiday", "春节")

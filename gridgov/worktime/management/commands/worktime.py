@@ -10,13 +10,13 @@ gridgov worktime deadline now --hours 4
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
+from gridgov.core.exceptions import InvalidInput
 from gridgov.worktime.calendar import MAX_WALK_DAYS, WorkCalendar, get_calendar, year_is_known
 from gridgov.worktime.models import CalendarOverride
 from gridgov.worktime.selectors import (
@@ -176,8 +176,8 @@ class Command(BaseCommand):
             )
         try:
             override = calendar_override_set(actor=None, date=day, kind=kind, name=name)
-        except ValidationError as exc:
-            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
+        except InvalidInput as exc:
+            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.fields.items())
             raise CommandError(_("无法保存：%(problems)s") % {"problems": problems}) from exc
         self.stdout.write(
             self.style.SUCCESS(
