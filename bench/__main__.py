@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from bench import db
-    from bench.common import Report, database_version, environment
+    from bench.common import Report, database_version, environment, load_average
 
     names = discover()
     modules = {name: importlib.import_module(f"bench.{name}") for name in names}
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if not report.environment.get("database"):
             report.environment["database"] = f"{database_version()} ({db.describe()})"
             for key, value in report.environment.items():
-                print(f"{key:>9}: {value}")
+                print(f"{key:>13}: {value}")
         print(f"\n== {name} (fresh database, migrated in {time.perf_counter() - t0:.1f} s)", flush=True)
         try:
             modules[name].run(args, report)
@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             failed.append(name)
         finally:
+            report.environment[f"load after {name}"] = load_average()
+            print(f"\n{name}: load average after the run {load_average()}")
             connection.close()
             if not args.keep_db:
                 db.drop_database()

@@ -57,7 +57,13 @@ def environment() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "django": django.get_version(),
+        "load at start": load_average(),
     }
+
+
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages: other processes on these cores disturb the timings (mostly p95)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 # --- raw SQL (the references) ---------------------------------------------------------------------------

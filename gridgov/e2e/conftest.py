@@ -8,6 +8,7 @@ Chromium is never downloaded (no ``playwright install``): the tests use ``/usr/b
 ``GRIDGOV_CHROMIUM``, and fail, not skip, when it is missing.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -119,10 +120,9 @@ def page(request, browser, live_server, screenshot_dir):
     yield page
     report = getattr(request.node, "_e2e_report_call", None)
     if report is not None and report.failed:
-        try:
+        # The failure itself matters more than its photograph: never let the screenshot mask it.
+        with contextlib.suppress(Exception):
             page.screenshot(path=screenshot_dir / f"{_slug(request.node.name)}--FAILED.png", full_page=True)
-        except Exception:  # the failure itself matters more than its photograph
-            pass
     context.close()
 
 

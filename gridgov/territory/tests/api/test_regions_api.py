@@ -138,7 +138,10 @@ def test_children_in_code_order_with_child_counts(territory, client_for):
     client = client_for(territory.user("admin"))
     body = children(client, TOWNSHIP_A).json()
     assert body["count"] == 2
-    assert [(item["code"], item["child_count"]) for item in body["items"]] == [(VILLAGE_A1, 2), (VILLAGE_A2, 3)]
+    assert [(item["code"], item["child_count"]) for item in body["items"]] == [
+        (VILLAGE_A1, 2),
+        (VILLAGE_A2, 3),
+    ]
     assert {item["parent"]["code"] for item in body["items"]} == {TOWNSHIP_A}
     grids = children(client, VILLAGE_A2).json()["items"]
     assert [item["code"] for item in grids] == [VILLAGE_A2 + "001", VILLAGE_A2 + "002", VILLAGE_A2 + "003"]
@@ -238,7 +241,9 @@ def test_children_query_count_does_not_grow_with_children(territory, client_for)
 
 def test_detail_query_count(territory, client_for):
     client = client_for(territory.user("admin"))
-    assert _count_queries(client, f"/api/v1/regions/{VILLAGE_A1}") <= 5  # session, user, grants, region, counts
+    assert (
+        _count_queries(client, f"/api/v1/regions/{VILLAGE_A1}") <= 5
+    )  # session, user, grants, region, counts
 
 
 def test_me_query_count_does_not_grow_with_grants(territory, client_for):
