@@ -8,7 +8,8 @@ from django_tasks_db.models import DBTaskResult
 
 from gridgov.core.roles import Role
 from gridgov.core.scope import scope_for
-from gridgov.territory.selectors import region_roots
+from gridgov.territory.models import Level
+from gridgov.territory.selectors import region_level_counts, region_roots
 
 
 @require_GET
@@ -67,7 +68,19 @@ def home(request):
         from gridgov.worktime.selectors import holidays_missing_message, years_needing_holidays
 
         warnings = [holidays_missing_message(year) for year in years_needing_holidays()]
-    context = {"grants": grants, "roots": roots, "scope": scope, "warnings": warnings}
+    counts = region_level_counts(user=request.user)
+    level_counts = [
+        (Level(level).label, counts[level])
+        for level in (Level.TOWNSHIP, Level.VILLAGE, Level.GRID)
+        if level in counts
+    ]
+    context = {
+        "grants": grants,
+        "roots": roots,
+        "scope": scope,
+        "warnings": warnings,
+        "level_counts": level_counts,
+    }
     return render(request, "core/home.html", context)
 
 

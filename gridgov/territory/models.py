@@ -135,6 +135,10 @@ class Region(BaseModel):
     def child_level(self) -> str | None:
         return CHILD_LEVEL.get(self.level)
 
+    @property
+    def child_level_label(self) -> str:
+        return Level(self.child_level).label if self.child_level else ""
+
     def ancestor_codes(self) -> list[str]:
         return [code for code in self.path.split(PATH_SEPARATOR) if code]
 

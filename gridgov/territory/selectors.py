@@ -64,6 +64,17 @@ def grid_counts_by_child(region: Region, children: list[Region]) -> dict[str, in
     return {row["prefix"]: row["n"] for row in rows}
 
 
+def region_level_counts(*, user) -> dict[str, int]:
+    """Active regions in the user's scope, counted per level, in one grouped query."""
+    rows = (
+        Region.objects.filter(scope_for(user).region_q(), is_active=True)
+        .values("level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["level"]: row["n"] for row in rows}
+
+
 def region_ancestors(region: Region) -> list[Region]:
     """The ancestors of a region, top first, in one query."""
     codes = region.ancestor_codes()[:-1]

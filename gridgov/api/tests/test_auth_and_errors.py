@@ -142,6 +142,27 @@ def test_malformed_authorization_is_401_not_500(territory, client, header):
     assert response.json() == UNAUTHENTICATED
 
 
+# Cookie values as a WSGI server hands them over (latin-1 decoded bytes), including the quoted form whose
+# octal escapes Django's cookie parser decodes: ``"abcdefgh\\000ijkl"`` is pure ASCII on the wire.
+MALFORMED_SESSION_COOKIES = [
+    "sessionid=",
+    "sessionid=x",
+    "sessionid=not-a-session-key-0123456789",
+    "sessionid=" + "a" * 5000,
+    "sessionid=" + "中文中文中文中文".encode().decode("latin-1"),
+    'sessionid="abcdefgh\\000ijklmnop"',
+    "sessionid",
+    "=;;=",
+]
+
+
+@pytest.mark.parametrize("cookie", MALFORMED_SESSION_COOKIES)
+def test_malformed_session_cookie_is_401_not_500(territory, client, cookie):
+    response = client.get(ME, HTTP_COOKIE=cookie)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHENTICATED
+
+
 def test_token_of_another_user_with_tampered_suffix_is_401(territory, client):
     plain = token_for(territory.user("admin"))
     tampered = plain[:-1] + ("A" if plain[-1] != "A" else "B")

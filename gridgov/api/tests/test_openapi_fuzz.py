@@ -7,7 +7,9 @@ request goes in-process through the whole middleware stack on the same connectio
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -41,6 +43,18 @@ KNOWN_CODES = [row[0] for row in TEST_DIVISIONS] + [
 @schema.hook("before_generate_path_parameters")
 def known_codes_too(context, strategy):
     return st.one_of(strategy, st.fixed_dictionaries({"code": st.sampled_from(KNOWN_CODES)}))
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """The WSGI handler closes the database connection at the end of each request when CONN_MAX_AGE is 0, which
+    on PostgreSQL would end the test's transaction (in-memory SQLite ignores it). Django's test client unhooks
+    the same signal handler around its requests; do so for the in-process WSGI calls too."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -56,3 +56,11 @@ def test_audit_page_query_count_does_not_grow(territory, client_for, django_asse
         grid_add(actor=territory.user("township_a"), village=territory.village_a2, name=f"更多网格{i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/audit/")
+
+
+def test_home_summarises_the_users_scope(territory, client_for):
+    html = client_for(territory.user("township_a")).get("/").content.decode()
+    assert "下辖 2 个村(社区)" in html
+    # 常营镇: one township, two villages, four grids
+    assert '<span class="num">4</span><span class="label">网格</span>' in html
+    assert '<span class="num">2</span><span class="label">村(社区)</span>' in html
