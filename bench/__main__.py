@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep_db:
                 db.drop_database()
     report.environment["total_seconds"] = round(time.perf_counter() - started, 1)
-    print(f"\nbench: {len(selected) - len(failed)} of {len(selected)} modules ran in {time.perf_counter() - started:.0f} s")
+    print(
+        f"\nbench: {len(selected) - len(failed)} of {len(selected)} modules ran in {time.perf_counter() - started:.0f} s"
+    )
 
     out = args.json or (Path(settings.BENCH_DIR) / f"results-{connection.vendor}.json")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,19 +21,36 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from tqdm import tqdm
 
-from bench.common import Report, captured_sql, compare, explain, plan_verdict, print_header, raw_cursor, raw_sql
+from bench.common import (
+    Report,
+    captured_sql,
+    compare,
+    explain,
+    plan_verdict,
+    print_header,
+    raw_cursor,
+    raw_sql,
+)
 from gridgov.accounts.models import User
 from gridgov.core.roles import Role
 from gridgov.core.scope import forget_scope, scope_for
-from gridgov.territory.models import LEVEL_ORDER, Level, Region, subtree_range
+from gridgov.territory.models import LEVEL_ORDER, Grant, Level, Region, subtree_range
 from gridgov.territory.selectors import region_children, region_subtree_grids
-from gridgov.territory.services import DivisionRow, divisions_import, grant_add, grid_retire, read_divisions_csv
+from gridgov.territory.services import (
+    DivisionRow,
+    divisions_import,
+    grant_add,
+    grid_retire,
+    read_divisions_csv,
+)
 
 MODULE = "territory"
 DATA_FILE = Path(__file__).resolve().parent / "data" / "henan-divisions-2023.csv.gz"
 GRID_NAMES = "一二三四五六七八九十"
 SCRATCH = "bench_region_ref"
 RETIRED_GRIDS = 100
+#: Grid workers with a grant each, so that territory_grant has the size of several counties' staff.
+FILLER_GRANTS = 20_000
 
 
 def add_arguments(parser) -> None:
@@ -66,7 +83,11 @@ def read_rows(villages: int | None, grids_per_village: int) -> list[DivisionRow]
     line = len(rows) + 2
     for village in village_rows:
         for seq in range(1, grids_per_village + 1):
-            rows.append(DivisionRow(line, f"{village.code}{seq:03d}", f"第{GRID_NAMES[seq - 1]}网格", Level.GRID, village.code))
+            rows.append(
+                DivisionRow(
+                    line, f"{village.code}{seq:03d}", f"第{GRID_NAMES[seq - 1]}网格", Level.GRID, village.code
+                )
+            )
             line += 1
     return rows
 
@@ -189,7 +210,9 @@ def load(report: Report, rows: list[DivisionRow]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {SCRATCH}")
         assert cursor.fetchone()[0] == len(rows)
-    print(f"  (reference: raw executemany into {SCRATCH}, same columns, checks, foreign keys and {indexes} indexes)")
+    print(
+        f"  (reference: raw executemany into {SCRATCH}, same columns, checks, foreign keys and {indexes} indexes)"
+    )
     figure(report, "load: divisions_import (validate + bulk_create + audit)", seconds, len(rows), ref_seconds)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {SCRATCH}")
@@ -205,7 +228,9 @@ def load(report: Report, rows: list[DivisionRow]) -> None:
     cursor.execute("SELECT id, code, level, path, name FROM territory_region")
     cursor.fetchall()
     ref_seconds = time.perf_counter() - t0
-    figure(report, "re-import, nothing changed (ref: raw SELECT of the columns)", seconds, len(rows), ref_seconds)
+    figure(
+        report, "re-import, nothing changed (ref: raw SELECT of the columns)", seconds, len(rows), ref_seconds
+    )
 
 
 # --- the reads ------------------------------------------------------------------------------------------
@@ -279,7 +304,9 @@ class Raw:
 def orm_children(region):
     """The first query of region_children (selectors._with_child_counts on the active children)."""
     qs = Region.objects.filter(parent=region, is_active=True)
-    return list(qs.annotate(child_count=Count("children", filter=Q(children__is_active=True))).order_by("code"))
+    return list(
+        qs.annotate(child_count=Count("children", filter=Q(children__is_active=True))).order_by("code")
+    )
 
 
 def sample_regions(rng: random.Random, level: str, n: int) -> list[Region]:
@@ -313,6 +340,22 @@ def retire_some_grids(rng: random.Random) -> None:
             grid_retire(actor=None, grid=grid, reason="bench")
 
 
+def add_filler_grants(rng: random.Random, n: int) -> int:
+    """Other users' grants, bulk-inserted (set-up, not measured): the grant query then finds its user's rows
+    through the index among many, as in a real deployment, not in a table of four rows."""
+    grid_ids = list(Region.objects.filter(level=Level.GRID, is_active=True).values_list("id", flat=True))
+    n = min(n, len(grid_ids))
+    users = User.objects.bulk_create(
+        [User(username=f"bench_worker_{i:06d}", password="!") for i in range(n)], batch_size=2000
+    )
+    grants = [
+        Grant(user=user, role=Role.GRID_WORKER, region_id=grid_id)
+        for user, grid_id in zip(users, rng.sample(grid_ids, n), strict=True)
+    ]
+    Grant.objects.bulk_create(grants, batch_size=2000)
+    return n
+
+
 def can_see_targets(rng, user, granted: Region, all_paths, all_ids, n) -> list[tuple[User, Region]]:
     """Half the targets inside the grant's subtree, half anywhere in the province."""
     low, high = subtree_range(granted.path)
@@ -334,6 +377,10 @@ def run(args, report: Report) -> None:
     load(report, rows)
     retire_some_grids(rng)
     users = make_users(rng)
+    filler = add_filler_grants(rng, FILLER_GRANTS)
+    print(
+        f"territory: {RETIRED_GRIDS} grids retired; users with one grant at each level; {filler:,} other grants"
+    )
     analyze()
     leader = users["province"][0]
     raw = Raw()
@@ -429,9 +476,25 @@ def run(args, report: Report) -> None:
         def reference(target):
             return raw.can_see(target[0].pk, target[1].path)
 
-        compare(report, MODULE, f"can_see, fresh scope ({level} grant)", targets, fresh, reference, same=bool.__eq__)
+        compare(
+            report,
+            MODULE,
+            f"can_see, fresh scope ({level} grant)",
+            targets,
+            fresh,
+            reference,
+            same=bool.__eq__,
+        )
         scope_for(user)
-        compare(report, MODULE, f"can_see, cached scope ({level} grant)", targets, cached, reference, same=bool.__eq__)
+        compare(
+            report,
+            MODULE,
+            f"can_see, cached scope ({level} grant)",
+            targets,
+            cached,
+            reference,
+            same=bool.__eq__,
+        )
 
     plans(report, users, townships[0])
 
@@ -444,7 +507,10 @@ def plans(report: Report, users, township: Region) -> None:
     cases = [
         ("region_children(township)", lambda: region_children(user=leader, region=township)),
         ("region_children(county)", lambda: region_children(user=leader, region=county)),
-        ("Region.objects.under(township).grids().active()", lambda: list(Region.objects.under(township).grids().active())),
+        (
+            "Region.objects.under(township).grids().active()",
+            lambda: list(Region.objects.under(township).grids().active()),
+        ),
         ("region_subtree_grids(township)", lambda: list(region_subtree_grids(user=leader, region=township))),
         ("scope_for(user) (the grant query)", lambda: (forget_scope(grid_user), scope_for(grid_user))),
     ]
@@ -454,7 +520,9 @@ def plans(report: Report, users, township: Region) -> None:
         for i, sql in enumerate(captured_sql(fn), start=1):
             lines = explain(sql)
             verdict = plan_verdict(lines)
-            report.plans.append({"module": MODULE, "query": f"{label} #{i}", "verdict": verdict, "plan": lines})
+            report.plans.append(
+                {"module": MODULE, "query": f"{label} #{i}", "verdict": verdict, "plan": lines}
+            )
             print(f"- {label} query {i}: {verdict}")
             for line in lines:
                 print(f"    {line}")

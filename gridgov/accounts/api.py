@@ -1,6 +1,6 @@
 from ninja import Router, Schema
 
-from gridgov.api.schemas import ErrorOut
+from gridgov.api.schemas import ERRORS
 from gridgov.core.roles import Role
 from gridgov.core.scope import scope_for
 
@@ -25,7 +25,7 @@ class MeOut(Schema):
     scope_roots: list[str]
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The signed-in user, roles and scopes")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The signed-in user, roles and scopes")
 def me(request):
     user = request.auth
     scope = scope_for(user)

@@ -17,6 +17,12 @@ class BearerTokenAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
+    def _get_key(self, request):
+        # Without a signed-in session there is nothing to protect with CSRF: let the request fail as 401.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None

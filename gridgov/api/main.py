@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from ninja import NinjaAPI
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from gridgov.api.auth import AUTH
 from gridgov.api.errors import install_error_handlers
@@ -15,7 +15,7 @@ api = NinjaAPI(
     auth=AUTH,
     throttle=[
         AnonRateThrottle(settings.GRIDGOV_API_ANON_RATE),
-        AuthRateThrottle(settings.GRIDGOV_API_USER_RATE),
+        UserRateThrottle(settings.GRIDGOV_API_USER_RATE),  # keyed by user id, not by display name
     ],
 )
 install_error_handlers(api)

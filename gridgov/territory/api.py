@@ -3,7 +3,7 @@ from ninja import Path, Router
 from ninja.pagination import paginate
 
 from gridgov.api.pagination import PagePagination
-from gridgov.api.schemas import ErrorOut
+from gridgov.api.schemas import ERRORS
 from gridgov.territory.models import Region
 from gridgov.territory.schemas import RegionOut
 from gridgov.territory.selectors import access_region
@@ -19,7 +19,7 @@ def _with_counts(qs):
     )
 
 
-@router.get("/{code}", response={200: RegionOut, 401: ErrorOut, 404: ErrorOut}, summary="One region")
+@router.get("/{code}", response={200: RegionOut, **ERRORS}, summary="One region")
 def region_detail(request, code: str = CODE):
     region = access_region(request.auth, code)
     return _with_counts(Region.objects.filter(pk=region.pk)).get()
@@ -27,7 +27,7 @@ def region_detail(request, code: str = CODE):
 
 @router.get(
     "/{code}/children",
-    response={200: list[RegionOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[RegionOut], **ERRORS},
     summary="Children of a region, with their child counts",
 )
 @paginate(PagePagination)

@@ -129,3 +129,9 @@ def test_region_page_query_count_is_constant(territory, client_for, django_asser
 def test_search_finds_regions_in_scope_only(territory, client_for):
     html = client_for(territory.user("township_a")).get("/regions/?q=村").content.decode()
     assert "常营西村" in html and "王集村" not in html
+
+
+def test_nul_characters_in_the_query_are_a_clear_400(territory, client_for):
+    response = client_for(territory.user("admin")).get("/regions/?q=%00村")
+    assert response.status_code == 400
+    assert "非法字符" in response.content.decode()
