@@ -181,6 +181,31 @@ def analyze() -> None:
         print("territory: no ANALYZE on SQLite (none in a gridgov deployment either)")
 
 
+def storage(report: Report) -> None:
+    """Size of territory_region and of each of its indexes after the load."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT 'territory_region (heap)', pg_relation_size('territory_region') UNION ALL "
+                "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
+                "WHERE indrelid = 'territory_region'::regclass ORDER BY 2 DESC"
+            )
+        else:
+            cursor.execute(
+                "SELECT s.name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
+                "WHERE m.tbl_name = 'territory_region' GROUP BY s.name ORDER BY 2 DESC"
+            )
+        sizes = cursor.fetchall()
+    total = sum(size for _name, size in sizes)
+    print(
+        f"  territory_region on disk: {total / 2**20:.1f} MiB = "
+        + ", ".join(f"{n} {b / 2**20:.1f}" for n, b in sizes)
+    )
+    report.figures.append(
+        {"module": MODULE, "figure": "territory_region storage (bytes)", "sizes": dict(sizes)}
+    )
+
+
 def figure(report: Report, name: str, seconds: float, rows: int, ref_seconds: float | None = None) -> None:
     entry = {"module": MODULE, "figure": name, "rows": rows, "seconds": round(seconds, 2)}
     entry["rows_per_s"] = round(rows / seconds)
@@ -217,6 +242,7 @@ def load(report: Report, rows: list[DivisionRow]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {SCRATCH}")
     checkpoint()
+    storage(report)
 
     # Idempotent re-import of the same file: nothing changes; its work is reading every region and checking.
     t0 = time.perf_counter()

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from gridgov.api.main import api
 from gridgov.core import views as core_views
@@ -7,6 +9,7 @@ from gridgov.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("favicon.ico", RedirectView.as_view(url=static("gridgov/favicon.svg"), permanent=True)),
     path("api/v1/", api.urls),
     path("accounts/", include("gridgov.accounts.urls")),
     path("regions/", include("gridgov.territory.urls")),

@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 AXES_FAILURE_LIMIT = 3
 GRIDGOV_API_ANON_RATE = "100000/m"
 GRIDGOV_API_USER_RATE = "100000/m"
+# Static files come from the finders in tests; no collectstatic run is needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

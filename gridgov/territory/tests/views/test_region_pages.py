@@ -135,3 +135,19 @@ def test_nul_characters_in_the_query_are_a_clear_400(territory, client_for):
     response = client_for(territory.user("admin")).get("/regions/?q=%00村")
     assert response.status_code == 400
     assert "非法字符" in response.content.decode()
+
+
+def test_not_found_page_is_the_platforms_own(territory, client_for):
+    response = client_for(territory.user("grid_a")).get(f"/regions/{territory.county.code}/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "页面不存在，或不在您的管辖范围内" in html and "返回工作台" in html
+    assert "太康县" not in html  # nothing about the hidden region leaks
+
+
+def test_a_field_with_an_error_is_marked_and_focused(territory, client_for):
+    response = client_for(territory.user("admin")).post(
+        f"/regions/{territory.village_a1.code}/grids/add/", {"name": " "}
+    )
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html and "autofocus" in html
