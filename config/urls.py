@@ -11,6 +11,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("favicon.ico", RedirectView.as_view(url=static("gridgov/favicon.svg"), permanent=True)),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("gridgov.accounts.urls")),
     path("regions/", include("gridgov.territory.urls")),
     path("calendar/", include("gridgov.worktime.urls")),
