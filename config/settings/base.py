@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "gridgov.core",
     "gridgov.territory",
     "gridgov.worktime",
+    "gridgov.registry",
     "gridgov.accounts",
     "gridgov.api",
     "gridgov.demo",

@@ -32,6 +32,7 @@ class UserScope:
 
     def __init__(self, grants: Iterable[ScopeGrant]):
         self.grants: tuple[ScopeGrant, ...] = tuple(grants)
+        self._roots: dict[frozenset[str] | None, tuple[str, ...]] = {}
 
     # --- roles -------------------------------------------------------------------------------------
     @property
@@ -59,12 +60,15 @@ class UserScope:
 
     def root_paths(self, roles: Iterable[str] | None = None) -> list[str]:
         """The topmost granted paths, with paths nested inside another grant removed."""
-        paths = sorted({g.path for g in self._grants_for(roles)})
-        roots: list[str] = []
-        for path in paths:
-            if not roots or not path.startswith(roots[-1]):
-                roots.append(path)
-        return roots
+        key = None if roles is None else frozenset(roles)
+        if key not in self._roots:
+            paths = sorted({g.path for g in self._grants_for(key)})
+            roots: list[str] = []
+            for path in paths:
+                if not roots or not path.startswith(roots[-1]):
+                    roots.append(path)
+            self._roots[key] = tuple(roots)
+        return list(self._roots[key])
 
     def region_q(self, roles: Iterable[str] | None = None, *, field: str = "path") -> Q:
         """A filter for rows whose region path lies in scope (``field`` names the path, e.g. "region__path").
@@ -79,6 +83,10 @@ class UserScope:
             or_,
             (Q(**{f"{field}__gte": low, f"{field}__lt": high}) for low, high in map(subtree_range, roots)),
         )
+
+    def covers_path(self, path: str, roles: Iterable[str] | None = None) -> bool:
+        """Whether a region path lies in scope (for bulk checks that have paths, not Region objects)."""
+        return any(path.startswith(root) for root in self.root_paths(roles))
 
     def can_see(self, region: Region) -> bool:
         return any(region.path.startswith(path) for path in self.root_paths())
