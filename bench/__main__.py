@@ -58,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="calls of each cheap operation (expensive ones make a fraction of it); default 1000",
     )
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="write the results here (default var/bench/results-<vendor>.json)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL database after the run")
     for module in modules.values():
         if hasattr(module, "add_arguments"):

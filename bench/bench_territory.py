@@ -10,6 +10,7 @@ times gridgov's reads against the same queries in raw SQL on the same connection
 3. "may user U see region R" (``scope_for(U).can_see(R)``, fresh and cached) against one EXISTS query.
 """
 
+import argparse
 import bisect
 import gzip
 import random
@@ -53,16 +54,26 @@ RETIRED_GRIDS = 100
 FILLER_GRANTS = 20_000
 
 
+def _count(low: int, high: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("territory")
     group.add_argument(
         "--villages",
-        type=int,
+        type=_count(1, 10**6),
         default=None,
         metavar="N",
         help="load only the first N villages of Henan (and their ancestors); default: all 52,378",
     )
-    group.add_argument("--grids-per-village", type=int, default=4, metavar="N", help="default: 4")
+    group.add_argument("--grids-per-village", type=_count(1, 999), default=4, metavar="N", help="default: 4")
 
 
 # --- the data -------------------------------------------------------------------------------------------
@@ -85,7 +96,11 @@ def read_rows(villages: int | None, grids_per_village: int) -> list[DivisionRow]
         for seq in range(1, grids_per_village + 1):
             rows.append(
                 DivisionRow(
-                    line, f"{village.code}{seq:03d}", f"第{GRID_NAMES[seq - 1]}网格", Level.GRID, village.code
+                    line,
+                    f"{village.code}{seq:03d}",
+                    f"第{GRID_NAMES[seq - 1] if seq <= len(GRID_NAMES) else seq}网格",
+                    Level.GRID,
+                    village.code,
                 )
             )
             line += 1

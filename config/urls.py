@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("gridgov.accounts.urls")),
     path("regions/", include("gridgov.territory.urls")),
     path("calendar/", include("gridgov.worktime.urls")),
+    path("registry/", include("gridgov.registry.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("gridgov.core.urls")),
 ]

@@ -10,6 +10,7 @@ NAV_ITEMS = [
     # (url name, label, roles that see it; None = every signed-in user)
     ("core:home", _("工作台"), None),
     ("territory:browse", _("网格"), None),
+    ("registry:index", _("台账"), None),
     ("core:audit", _("审计日志"), {Role.COUNTY_ADMIN}),
     ("worktime:overrides", _("工作日历"), {Role.COUNTY_ADMIN}),
 ]

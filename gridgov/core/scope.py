@@ -32,7 +32,7 @@ class UserScope:
 
     def __init__(self, grants: Iterable[ScopeGrant]):
         self.grants: tuple[ScopeGrant, ...] = tuple(grants)
-        self._roots: dict[frozenset[str] | None, tuple[str, ...]] = {}
+        self._roots: dict[tuple[frozenset[str] | None, bool], tuple[str, ...]] = {}
 
     # --- roles -------------------------------------------------------------------------------------
     @property
@@ -52,17 +52,21 @@ class UserScope:
         )
 
     # --- regions -----------------------------------------------------------------------------------
-    def _grants_for(self, roles: Iterable[str] | None) -> list[ScopeGrant]:
+    def _grants_for(self, roles: frozenset[str] | None, acting: bool) -> list[ScopeGrant]:
         if roles is None:
             return list(self.grants)
-        wanted = set(roles) - READ_ONLY_ROLES
+        wanted = roles - READ_ONLY_ROLES if acting else roles
         return [g for g in self.grants if g.role in wanted]
 
-    def root_paths(self, roles: Iterable[str] | None = None) -> list[str]:
-        """The topmost granted paths, with paths nested inside another grant removed."""
-        key = None if roles is None else frozenset(roles)
+    def root_paths(self, roles: Iterable[str] | None = None, *, acting: bool = True) -> list[str]:
+        """The topmost granted paths, with paths nested inside another grant removed.
+
+        ``roles`` limits the grants considered; with ``acting`` (the default) read-only roles never count, so
+        ``root_paths({Role.LEADER})`` is empty. ``acting=False`` asks where those roles may read.
+        """
+        key = (None if roles is None else frozenset(roles), acting)
         if key not in self._roots:
-            paths = sorted({g.path for g in self._grants_for(key)})
+            paths = sorted({g.path for g in self._grants_for(key[0], acting)})
             roots: list[str] = []
             for path in paths:
                 if not roots or not path.startswith(roots[-1]):
@@ -70,13 +74,13 @@ class UserScope:
             self._roots[key] = tuple(roots)
         return list(self._roots[key])
 
-    def region_q(self, roles: Iterable[str] | None = None, *, field: str = "path") -> Q:
+    def region_q(self, roles: Iterable[str] | None = None, *, field: str = "path", acting: bool = True) -> Q:
         """A filter for rows whose region path lies in scope (``field`` names the path, e.g. "region__path").
 
         ``roles=None`` means "may see" (every grant reads its subtree); a set of roles means "may act as one of
         these", and read-only roles never act. No grant gives a filter that matches nothing.
         """
-        roots = self.root_paths(roles)
+        roots = self.root_paths(roles, acting=acting)
         if not roots:
             return Q(pk__in=[])
         return reduce(
@@ -84,9 +88,9 @@ class UserScope:
             (Q(**{f"{field}__gte": low, f"{field}__lt": high}) for low, high in map(subtree_range, roots)),
         )
 
-    def covers_path(self, path: str, roles: Iterable[str] | None = None) -> bool:
+    def covers_path(self, path: str, roles: Iterable[str] | None = None, *, acting: bool = True) -> bool:
         """Whether a region path lies in scope (for bulk checks that have paths, not Region objects)."""
-        return any(path.startswith(root) for root in self.root_paths(roles))
+        return any(path.startswith(root) for root in self.root_paths(roles, acting=acting))
 
     def can_see(self, region: Region) -> bool:
         return any(region.path.startswith(path) for path in self.root_paths())
