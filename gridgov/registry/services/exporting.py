@@ -113,7 +113,9 @@ def registry_export(
     """Writes ``kind``'s ledger for ``region`` (the actor's scope applies) to ``path``; returns the row count."""
     if kind not in SPECS:
         raise InvalidInput(fields={"kind": [_("未知的台账类别。")]})
-    if actor is not None and not scope_for(actor).can_see(region):
+    if actor is not None and not (
+        scope_for(actor).can_see(region) and RegistryPolicy.can_read_somewhere(actor, kind)
+    ):
         raise NotAllowed()
     if unmask:
         if actor is None or not RegistryPolicy.can_unmask(actor):
