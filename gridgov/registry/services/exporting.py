@@ -5,6 +5,7 @@ from pathlib import Path
 
 import xlsxwriter
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridgov.core.crypto import unseal
@@ -99,8 +100,18 @@ def _labels(model, field: str) -> dict:
         return {}
 
 
+def registry_export(**kwargs) -> int:
+    """Writes ``kind``'s ledger for ``region`` (the actor's scope applies) to ``path``; returns the row count.
+
+    Keyword arguments: actor, kind, region, path, by_township=False, unmask=False, reason="". The ledger is
+    written in Chinese whatever the user's interface language, so that it can be imported back.
+    """
+    with translation.override("zh-hans"):
+        return _registry_export(**kwargs)
+
+
 @transaction.atomic
-def registry_export(
+def _registry_export(
     *,
     actor,
     kind: str,
@@ -110,7 +121,6 @@ def registry_export(
     unmask: bool = False,
     reason: str = "",
 ) -> int:
-    """Writes ``kind``'s ledger for ``region`` (the actor's scope applies) to ``path``; returns the row count."""
     if kind not in SPECS:
         raise InvalidInput(fields={"kind": [_("未知的台账类别。")]})
     if actor is not None and not (

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridgov.core.crypto import blind_index, seal
@@ -599,6 +600,12 @@ def registry_import(
     """Imports ``table`` as ledger ``kind``. Good rows are stored batch by batch, bad rows reported."""
     if kind not in IMPORTERS:
         raise InvalidInput(_("未知的台账类别：%(kind)s") % {"kind": kind})
+    # Ledgers are Chinese whatever the user's interface language: choices are matched by their Chinese labels.
+    with translation.override("zh-hans"):
+        return _registry_import(actor=actor, kind=kind, table=table, progress=progress)
+
+
+def _registry_import(*, actor, kind, table, progress) -> ImportReport:
     if actor is not None and not scope_for(actor).has_role(*IMPORT_ROLES):
         raise NotAllowed()
     importer = IMPORTERS[kind](actor=actor, header_map=map_headers(kind, table.headers))

@@ -54,15 +54,14 @@ def test_export_is_masked_scoped_and_reimportable_headers(registry, tmp_path):
         actor=registry.user("township_a"), kind="households", region=registry.township_a, path=path
     )
     assert count == 2
-    assert (
-        registry_export(
-            actor=registry.user("grid_a"), kind="households", region=registry.grid_a1_1, path=path
-        )
-        == 1
-    )
-    with pytest.raises(NotAllowed):
-        registry_export(actor=registry.user("officer"), kind="households", region=registry.county, path=path)
     rows = sheet_rows(path)
+    grid_path = tmp_path / "grid.xlsx"
+    grid_a = registry.user("grid_a")
+    assert registry_export(actor=grid_a, kind="households", region=registry.grid_a1_1, path=grid_path) == 1
+    with pytest.raises(NotAllowed):
+        registry_export(
+            actor=registry.user("officer"), kind="households", region=registry.county, path=grid_path
+        )
     assert rows[0][:4] == ["乡镇(街道)", "村(社区)", "户编号", "网格编码"]
     assert {r[2] for r in rows[1:]} == {"H0", "H1"}
     assert all("*" in r[6] for r in rows[1:])
