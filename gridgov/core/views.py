@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_tasks_db.models import DBTaskResult
@@ -44,14 +45,14 @@ def readyz(request):
 
 
 ROLE_INTRO = {
-    Role.COUNTY_ADMIN: "配置平台、管理用户与网格，查看全县一切数据。",
-    Role.SUPERVISOR: "对上报的问题立案或作废，核查处置结果并结案，开展综合评价。",
-    Role.COMMANDER: "把已立案的问题派遣给责任单位，审批延期，督办超期案件。",
-    Role.DEPARTMENT_OFFICER: "处置派遣给本部门的案件，反馈处理结果。",
-    Role.TOWNSHIP_OFFICER: "处置本乡镇的案件，管理本乡镇的村和网格。",
-    Role.GRID_WORKER: "上报问题、入户走访、签收通知。",
-    Role.LEADER: "查看辖区内的看板、排名和通报（只读）。",
-    Role.REWARD_OFFICER: "查看举报人信息，认定并发放举报奖励。",
+    Role.COUNTY_ADMIN: _("配置平台、管理用户与网格，查看全县一切数据。"),
+    Role.SUPERVISOR: _("对上报的问题立案或作废，核查处置结果并结案，开展综合评价。"),
+    Role.COMMANDER: _("把已立案的问题派遣给责任单位，审批延期，督办超期案件。"),
+    Role.DEPARTMENT_OFFICER: _("处置派遣给本部门的案件，反馈处理结果。"),
+    Role.TOWNSHIP_OFFICER: _("处置本乡镇的案件，管理本乡镇的村和网格。"),
+    Role.GRID_WORKER: _("上报问题、入户走访、签收通知。"),
+    Role.LEADER: _("查看辖区内的看板、排名和通报（只读）。"),
+    Role.REWARD_OFFICER: _("查看举报人信息，认定并发放举报奖励。"),
 }
 
 
