@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BaseModel(models.Model):
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    # Not indexed here: models that list by creation time declare their own (composite) index.
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

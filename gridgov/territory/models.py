@@ -87,8 +87,11 @@ class Region(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+        db_index=False,  # region_parent_code_idx (parent, code) serves it and the ordered children query
     )
-    path = PathField(_("路径"), max_length=255, unique=True, editable=False)
+    # Unique through a constraint rather than unique=True: on PostgreSQL the latter adds a second,
+    # varchar_pattern_ops index that no query uses (the "C" collation already serves ranges and prefixes).
+    path = PathField(_("路径"), max_length=255, editable=False)
     depth = models.PositiveSmallIntegerField(_("深度"), editable=False)
     is_active = models.BooleanField(_("在用"), default=True)
     retired_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
@@ -110,6 +113,7 @@ class Region(BaseModel):
         ordering = ["code"]
         indexes = [models.Index(fields=["parent", "code"], name="region_parent_code_idx")]
         constraints = [
+            models.UniqueConstraint(fields=["path"], name="region_path_unique"),
             models.CheckConstraint(
                 condition=functools.reduce(
                     operator.or_,

@@ -92,45 +92,47 @@ def _validate_divisions(rows: list[DivisionRow], existing: dict[str, tuple[int, 
     errors: list[str] = []
     levels_in_file: dict[str, str] = {}
     seen: dict[str, int] = {}
+
+    def at(row: DivisionRow) -> str:  # built only for bad rows: gettext per row is a measurable cost
+        return _("第 %(line)d 行（%(code)s）") % {"line": row.line, "code": row.code or "?"}
+
     for row in rows:
-        where = _("第 %(line)d 行（%(code)s）") % {"line": row.line, "code": row.code or "?"}
         if row.level not in LEVEL_CODE_LENGTH:
-            errors.append(where + _("：层级 “%(level)s” 无效") % {"level": row.level})
+            errors.append(at(row) + _("：层级 “%(level)s” 无效") % {"level": row.level})
             continue
         if not row.code.isdigit() or len(row.code) != LEVEL_CODE_LENGTH[row.level]:
             errors.append(
-                where
+                at(row)
                 + _("：编码与层级不符，%(level)s 的编码应为 %(n)d 位数字")
                 % {"level": Level(row.level).label, "n": LEVEL_CODE_LENGTH[row.level]}
             )
             continue
         if not row.name:
-            errors.append(where + _("：名称为空"))
+            errors.append(at(row) + _("：名称为空"))
             continue
         if row.code in seen:
-            errors.append(where + _("：编码与第 %(other)d 行重复") % {"other": seen[row.code]})
+            errors.append(at(row) + _("：编码与第 %(other)d 行重复") % {"other": seen[row.code]})
             continue
         if row.code in existing and existing[row.code][1] != row.level:
-            errors.append(where + _("：该编码已作为其他层级存在"))
+            errors.append(at(row) + _("：该编码已作为其他层级存在"))
             continue
         seen[row.code] = row.line
         levels_in_file[row.code] = row.level
     for row in rows:
         if row.code not in levels_in_file or levels_in_file[row.code] != row.level:
             continue
-        where = _("第 %(line)d 行（%(code)s）") % {"line": row.line, "code": row.code}
         parent_level = levels_in_file.get(row.parent_code) or (
             existing[row.parent_code][1] if row.parent_code in existing else None
         )
         if parent_level is None:
             if row.level not in ROOT_LEVELS:
                 errors.append(
-                    where + _("：上级编码 %(parent)s 不存在") % {"parent": row.parent_code or "（空）"}
+                    at(row) + _("：上级编码 %(parent)s 不存在") % {"parent": row.parent_code or "（空）"}
                 )
             continue
         if CHILD_LEVEL.get(parent_level) != row.level:
             errors.append(
-                where
+                at(row)
                 + _("：上级 %(parent)s 是%(parent_level)s，不能直接管辖%(level)s")
                 % {
                     "parent": row.parent_code,
