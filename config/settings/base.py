@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "gridgov.territory",
     "gridgov.worktime",
     "gridgov.registry",
+    "gridgov.cases",
     "gridgov.accounts",
     "gridgov.api",
     "gridgov.demo",
@@ -165,3 +166,8 @@ GRIDGOV_SHOW_DEMO_ACCOUNTS = env_bool("GRIDGOV_SHOW_DEMO_ACCOUNTS", False)
 GRIDGOV_API_ANON_RATE = env_str("GRIDGOV_API_ANON_RATE", "60/m")
 GRIDGOV_API_USER_RATE = env_str("GRIDGOV_API_USER_RATE", "1200/m")
 AXES_VERBOSE = False
+
+# Cases: a new case of the same category in the same place within this window is offered for merging.
+GRIDGOV_DUPLICATE_HOURS = env_int("GRIDGOV_DUPLICATE_HOURS", 72)
+GRIDGOV_DUPLICATE_METERS = env_int("GRIDGOV_DUPLICATE_METERS", 300)
+GRIDGOV_ESCALATION_INTERVAL_SECONDS = env_int("GRIDGOV_ESCALATION_INTERVAL_SECONDS", 300)

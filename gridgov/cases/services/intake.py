@@ -1,0 +1,171 @@
+"""Filing a case: from a grid worker's phone, a hotline call, a referral; later the tip line, inspections and
+sensors call the same service."""
+
+import math
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.cases.models import OPEN_STATES, Case, CaseCounter, CaseEvent, CaseReport, CaseSource, Category
+from gridgov.cases.policies import CasePolicy
+from gridgov.core.audit import audit_record
+from gridgov.core.crypto import seal
+from gridgov.core.exceptions import InvalidInput, NotAllowed
+from gridgov.core.identity import IdentityError, mask_phone, normalize_phone
+from gridgov.territory.models import Department, Level, Region
+
+
+def next_case_number(day) -> str:
+    """'YYYYMMDD' + a 5-digit daily sequence, issued under a row lock."""
+    CaseCounter.objects.get_or_create(day=day)
+    counter = CaseCounter.objects.select_for_update().get(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{day:%Y%m%d}{counter.last:05d}"
+
+
+def township_of(region: Region) -> Region:
+    if region.level == Level.TOWNSHIP:
+        return region
+    township = Region.objects.filter(code__in=region.ancestor_codes(), level=Level.TOWNSHIP).first()
+    if township is None:
+        raise InvalidInput(fields={"region": [_("发生地须在某个乡镇(街道)之内。")]})
+    return township
+
+
+def _coordinate(value, low, high, field):
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except Exception as exc:
+        raise InvalidInput(fields={field: [_("坐标无效。")]}) from exc
+    if not low <= number <= high:
+        raise InvalidInput(fields={field: [_("坐标超出范围。")]})
+    return number
+
+
+@transaction.atomic
+def case_report(
+    *,
+    actor,
+    category: Category,
+    region: Region,
+    title: str,
+    description: str,
+    source: str = CaseSource.GRID_REPORT,
+    address: str = "",
+    latitude=None,
+    longitude=None,
+    reporter_name: str = "",
+    reporter_contact: str = "",
+) -> Case:
+    """Files a case in state 已受理. ``actor=None`` is a system source (the tip line, a sensor)."""
+    if source not in CaseSource.values:
+        raise InvalidInput(fields={"source": [_("来源无效。")]})
+    if category is None or not category.is_active:
+        raise InvalidInput(fields={"category": [_("请选择在用的类别。")]})
+    if (
+        region is None
+        or region.level not in (Level.TOWNSHIP, Level.VILLAGE, Level.GRID)
+        or not region.is_active
+    ):
+        raise InvalidInput(fields={"region": [_("发生地须为乡镇、村或网格。")]})
+    if actor is not None and not CasePolicy.can_report(actor, region):
+        raise NotAllowed(_("该地点不在您的管辖范围内。"))
+    title, description = (title or "").strip(), (description or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = [_("请填写标题。")]
+    elif len(title) > 100:
+        errors["title"] = [_("标题不能超过 100 个字。")]
+    if not description:
+        errors["description"] = [_("请描述问题。")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    contact_sealed = contact_masked = ""
+    if reporter_contact.strip():
+        try:
+            phone = normalize_phone(reporter_contact)
+        except IdentityError as exc:
+            raise InvalidInput(fields={"reporter_contact": [str(exc)]}) from exc
+        contact_sealed, contact_masked = seal(phone), mask_phone(phone)
+    now = timezone.now()
+    case = Case.objects.create(
+        number=next_case_number(timezone.localdate(now)),
+        category=category,
+        region=region,
+        township=township_of(region),
+        source=source,
+        title=title,
+        description=description,
+        address=(address or "").strip()[:200],
+        latitude=_coordinate(latitude, -90, 90, "latitude"),
+        longitude=_coordinate(longitude, -180, 180, "longitude"),
+        reported_by=actor,
+    )
+    CaseReport.objects.create(
+        case=case,
+        source=source,
+        reporter=actor,
+        reporter_name=(reporter_name or "").strip()[:50],
+        reporter_contact_sealed=contact_sealed,
+        reporter_contact_masked=contact_masked,
+        description=description,
+    )
+    CaseEvent.objects.create(case=case, action="report", actor=actor, to_state=case.state, note=title)
+    audit_record(
+        actor=actor,
+        action="case.report",
+        obj=case,
+        changes={"category": category.code, "region": region.code},
+    )
+    return case
+
+
+def case_routing(case: Case) -> dict:
+    """What the dispatcher sees: the township the place lies in, and the department the category suggests."""
+    department = None
+    if case.category.default_department_code:
+        county = Region.objects.filter(code__in=case.region.ancestor_codes(), level=Level.COUNTY).first()
+        department = Department.objects.filter(
+            county=county, code=case.category.default_department_code, is_active=True
+        ).first()
+    return {"township": case.township, "department": department}
+
+
+def _distance_m(lat1, lng1, lat2, lng2) -> float:
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp, dl = p2 - p1, math.radians(float(lng2) - float(lng1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def case_duplicates(case: Case) -> list[Case]:
+    """Open cases of the same category that look like the same problem: in the same grid (or village/township),
+    or within GRIDGOV_DUPLICATE_METERS of it, filed within GRIDGOV_DUPLICATE_HOURS."""
+    since = case.created_at - timedelta(hours=settings.GRIDGOV_DUPLICATE_HOURS)
+    candidates = (
+        Case.objects.filter(
+            category=case.category, township=case.township, created_at__gte=since, state__in=OPEN_STATES
+        )
+        .exclude(pk=case.pk)
+        .select_related("region")
+        .order_by("created_at")[:50]
+    )
+    found = []
+    for other in candidates:
+        same_place = other.region_id == case.region_id
+        near = (
+            case.latitude is not None
+            and other.latitude is not None
+            and _distance_m(case.latitude, case.longitude, other.latitude, other.longitude)
+            <= settings.GRIDGOV_DUPLICATE_METERS
+        )
+        if same_place or near:
+            found.append(other)
+    return found
