@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from gridgov.core.roles import Role
-
+from gridgov.registry.policies import UNMASK_PERMISSION
 COUNTY_CODE = "411627"  # 太康县
 CHANGYING_CODE = "411627101"  # 常营镇
 WANGJI_CODE = "411627202"  # 王集乡
@@ -17,10 +17,19 @@ class DemoAccount:
     region: str  # a region code, or "grid:<township code>" for the first grid of that township
     department: str | None
     description: str
+    permissions: tuple[str, ...] = ()  # "app_label.codename", granted by load_demo
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("admin", "系统管理员", Role.COUNTY_ADMIN, COUNTY_CODE, None, "系统管理员（全县）"),
+    DemoAccount(
+        "admin",
+        "系统管理员",
+        Role.COUNTY_ADMIN,
+        COUNTY_CODE,
+        None,
+        "系统管理员（全县；可查看个人信息明文）",
+        (UNMASK_PERMISSION,),
+    ),
     DemoAccount(
         "supervisor", "监督中心值班员", Role.SUPERVISOR, COUNTY_CODE, None, "监督中心：立案、核查、结案"
     ),
@@ -32,7 +41,13 @@ DEMO_ACCOUNTS = [
         "huanbao", "环境攻坚办处置员", Role.DEPARTMENT_OFFICER, COUNTY_CODE, "huanbao", "县环境攻坚办"
     ),
     DemoAccount(
-        "changying", "常营镇工作人员", Role.TOWNSHIP_OFFICER, CHANGYING_CODE, None, "常营镇乡镇工作人员"
+        "changying",
+        "常营镇工作人员",
+        Role.TOWNSHIP_OFFICER,
+        CHANGYING_CODE,
+        None,
+        "常营镇乡镇工作人员（可查看本镇个人信息明文）",
+        (UNMASK_PERMISSION,),
     ),
     DemoAccount("wangji", "王集乡工作人员", Role.TOWNSHIP_OFFICER, WANGJI_CODE, None, "王集乡乡镇工作人员"),
     DemoAccount(

@@ -1,15 +1,20 @@
-"""Loads the demo county: 太康县's real divisions, derived grids, departments and one account per role.
+"""Loads the demo county: 太康县's real divisions, derived grids, departments, one account per role and a
+synthetic registry (``gridgov.demo.registry``).
 
 Idempotent: a second run finds everything in place and changes nothing.
 """
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from gridgov.accounts.models import User
+from gridgov.registry.services.importing import ImportReport
 from gridgov.territory.models import Level, Region
 from gridgov.territory.services import (
     DivisionRow,
@@ -20,6 +25,7 @@ from gridgov.territory.services import (
 )
 
 from .accounts import COUNTY_CODE, DEMO_ACCOUNTS, DEMO_DEPARTMENTS
+from .registry import SCALES, DemoGrid, registry_load, short_village_name
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DIVISIONS_FILE = DATA_DIR / "taikang-divisions-2023.csv"
@@ -35,6 +41,18 @@ class DemoReport:
     regions_created: int = 0
     grids_created: int = 0
     users_created: list[str] = field(default_factory=list)
+    permissions_granted: list[str] = field(default_factory=list)  # "username: app_label.codename"
+    registry: dict[str, ImportReport] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.regions_created
+            or self.grids_created
+            or self.users_created
+            or self.permissions_granted
+            or any(r.created or r.updated for r in self.registry.values())
+        )
 
 
 def grids_for_village(code: str) -> int:
@@ -52,9 +70,46 @@ def demo_grid_rows(villages: list[tuple[str, str]]) -> list[DivisionRow]:
     return rows
 
 
-def load_demo(*, progress=None) -> DemoReport:
+def demo_grids() -> list[DemoGrid]:
+    """The demo's grids as ``load_demo`` derives them from the divisions file, in code order. The registry is
+    spread over this list rather than over what the database holds, so that it stays the same even after a grid
+    is retired or split in the running demo."""
+    rows = read_divisions_csv(DIVISIONS_FILE)
+    names = {row.code: row.name for row in rows}
+    grids = []
+    for row in rows:
+        if row.level != Level.VILLAGE:
+            continue
+        for seq in range(1, grids_for_village(row.code) + 1):
+            grids.append(
+                DemoGrid(f"{row.code}{seq:03d}", names[row.parent_code], short_village_name(row.name), seq)
+            )
+    return sorted(grids, key=lambda grid: grid.code)
+
+
+def registry_households(scale: str | int) -> int:
+    """Households for a ``--scale``: none, small, default, county, or a number."""
+    if isinstance(scale, int) or str(scale).isdigit():
+        return int(scale)
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: one of {', '.join(SCALES)} or a number of households")
+    return SCALES[scale]
+
+
+def load_demo(
+    *,
+    progress=None,
+    scale: str | int = "default",
+    registry_progress: Callable[[str, ImportReport], None] | None = None,
+    today: dt.date | None = None,
+) -> DemoReport:
+    """Loads the county, then its registry at ``scale`` (see ``registry_households``).
+
+    ``progress`` gets the divisions import's row counts; ``registry_progress(kind, report)`` each ledger's
+    import report as it goes."""
     if getattr(settings, "GRIDGOV_ENV", "") == "production":
         raise DemoRefused("load_demo refuses to run under production settings")
+    households = registry_households(scale)
     report = DemoReport()
     with transaction.atomic():
         result = divisions_import(actor=None, rows=read_divisions_csv(DIVISIONS_FILE), progress=progress)
@@ -81,6 +136,12 @@ def load_demo(*, progress=None) -> DemoReport:
                 user.is_staff = user.is_superuser = account.username == "admin"
                 user.save()
                 report.users_created.append(account.username)
+            for name in account.permissions:
+                app_label, codename = name.split(".", 1)
+                permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                if not user.user_permissions.filter(pk=permission.pk).exists():
+                    user.user_permissions.add(permission)
+                    report.permissions_granted.append(f"{account.username}: {name}")
             grant_add(
                 actor=None,
                 user=user,
@@ -88,6 +149,12 @@ def load_demo(*, progress=None) -> DemoReport:
                 region=_demo_region(account.region),
                 department=departments[account.department] if account.department else None,
             )
+    # The registry is imported batch by batch, each batch in its own transaction (as any import is), outside
+    # the county's transaction: an interrupted load is completed by running it again.
+    if households:
+        report.registry = registry_load(
+            grids=demo_grids(), households=households, today=today, progress=registry_progress
+        )
     return report
 
 

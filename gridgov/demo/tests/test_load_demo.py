@@ -9,12 +9,13 @@ from django.core.management import CommandError, call_command
 from gridgov.accounts.models import User
 from gridgov.core.scope import scope_for
 from gridgov.demo.accounts import DEMO_ACCOUNTS
+from gridgov.registry.models import Household
 from gridgov.territory.models import Department, Grant, Region
 
 
 def test_load_demo_builds_taikang_and_is_idempotent(db):
     out = io.StringIO()
-    call_command("load_demo", stdout=out, verbosity=0)
+    call_command("load_demo", stdout=out, verbosity=0, scale="none")
     assert Region.objects.filter(level="township").count() == 23
     assert Region.objects.filter(level="village").count() == 782
     grids_per_village = {v.code: v.children.count() for v in Region.objects.filter(level="village")}
@@ -23,7 +24,7 @@ def test_load_demo_builds_taikang_and_is_idempotent(db):
     assert all(len(code) == 15 for code in Region.objects.filter(level="grid").values_list("code", flat=True))
     counts = (Region.objects.count(), User.objects.count(), Grant.objects.count(), Department.objects.count())
     out = io.StringIO()
-    call_command("load_demo", stdout=out, verbosity=0)
+    call_command("load_demo", stdout=out, verbosity=0, scale="none")
     assert "nothing changed" in out.getvalue()
     assert (
         Region.objects.count(),
@@ -34,7 +35,7 @@ def test_load_demo_builds_taikang_and_is_idempotent(db):
 
 
 def test_demo_accounts_hold_the_documented_roles(db):
-    call_command("load_demo", stdout=io.StringIO(), verbosity=0)
+    call_command("load_demo", stdout=io.StringIO(), verbosity=0, scale="none")
     for account in DEMO_ACCOUNTS:
         user = User.objects.get(username=account.username)
         assert user.check_password("taikang-2026") or user.check_password(
@@ -52,8 +53,9 @@ def test_demo_accounts_hold_the_documented_roles(db):
 def test_load_demo_refuses_production_settings(db, settings):
     settings.GRIDGOV_ENV = "production"
     with pytest.raises(CommandError, match="production"):
-        call_command("load_demo", verbosity=0)
+        call_command("load_demo", verbosity=0, scale="small")
     assert Region.objects.count() == 0
+    assert not Household.objects.exists()
 
 
 @pytest.mark.parametrize(
