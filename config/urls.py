@@ -16,6 +16,7 @@ urlpatterns = [
     path("regions/", include("gridgov.territory.urls")),
     path("calendar/", include("gridgov.worktime.urls")),
     path("registry/", include("gridgov.registry.urls")),
+    path("cases/", include("gridgov.cases.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("gridgov.core.urls")),
 ]

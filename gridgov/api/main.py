@@ -21,9 +21,11 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 from gridgov.accounts.api import router as accounts_router  # noqa: E402
+from gridgov.cases.api import router as cases_router  # noqa: E402
 from gridgov.registry.api import router as registry_router  # noqa: E402
 from gridgov.territory.api import router as territory_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/regions", territory_router)
 api.add_router("/registry", registry_router)
+api.add_router("/cases", cases_router)

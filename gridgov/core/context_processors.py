@@ -9,8 +9,10 @@ from gridgov.core.scope import scope_for
 NAV_ITEMS = [
     # (url name, label, roles that see it; None = every signed-in user)
     ("core:home", _("工作台"), None),
+    ("cases:inbox", _("案件"), None),
     ("territory:browse", _("网格"), None),
     ("registry:index", _("台账"), None),
+    ("cases:stats", _("统计"), {Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.COMMANDER, Role.LEADER}),
     ("core:audit", _("审计日志"), {Role.COUNTY_ADMIN}),
     ("worktime:overrides", _("工作日历"), {Role.COUNTY_ADMIN}),
 ]
