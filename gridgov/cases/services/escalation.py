@@ -57,7 +57,7 @@ def cases_escalate_overdue(*, now=None) -> int:
 @transaction.atomic
 def _escalate(case_id: int, now) -> int:
     case = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("region", "unit_township", "unit_department")
         .filter(pk=case_id, is_overdue=False, is_suspended=False, state__in=CLOCK_STATES, due_at__lt=now)
         .first()

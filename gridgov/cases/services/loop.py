@@ -62,7 +62,7 @@ def _transition(
     """The common frame of every action: lock, check, change, record."""
     with transaction.atomic():
         locked = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("region", "unit_township", "unit_department", "category")
             .get(pk=case.pk)
         )
@@ -155,9 +155,10 @@ def case_dispatch(
 
     def mutate(c):
         now = timezone.now()
-        c.unit_department, c.unit_township, c.assignee = department, township, assignee
+        c.unit_department, c.unit_township, c.assignee = department, township, None
         if assignee is not None and not CasePolicy.is_unit_member(assignee, c):
             raise InvalidInput(fields={"assignee": [_("责任人须属于责任单位。")]})
+        c.assignee = assignee
         c.dispatched_at = now
         c.due_at = deadline_from(now, c.category.deadline_value, c.category.deadline_unit)
         c.is_overdue = False
