@@ -1,6 +1,8 @@
 """The test suite: fixed throwaway keys, fast hashing, in-memory SQLite unless DATABASE_URL is set."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES
@@ -27,3 +29,6 @@ GRIDGOV_API_USER_RATE = "100000/m"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Uploaded files (imports, attachments) go to a throwaway folder, never into var/media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="gridgov-test-media-"))

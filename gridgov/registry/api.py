@@ -6,7 +6,7 @@ permission and validation from the services; personal numbers leave masked, exce
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Path, Router
+from ninja import Path, Router, Status
 from ninja.pagination import paginate
 
 from gridgov.api.pagination import PagePagination
@@ -126,7 +126,7 @@ def household_list(
 @router.post("/households", response={201: HouseholdOut, **WRITE_ERRORS}, summary="Register a household")
 def household_create(request, payload: HouseholdIn):
     data = _household_data(request.auth, payload, partial=False)
-    return 201, records.household_save(actor=request.auth, data=data)
+    return Status(201, records.household_save(actor=request.auth, data=data))
 
 
 @router.get("/households/{household_id}", response={200: HouseholdOut, **ERRORS}, summary="One household")
@@ -186,7 +186,7 @@ def resident_list(
 @router.post("/residents", response={201: ResidentOut, **WRITE_ERRORS}, summary="Register a resident")
 def resident_create(request, payload: ResidentIn):
     data = _resident_data(request.auth, payload, partial=False)
-    return 201, records.resident_save(actor=request.auth, data=data)
+    return Status(201, records.resident_save(actor=request.auth, data=data))
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentOut, **ERRORS}, summary="One resident")
@@ -252,7 +252,7 @@ def place_list(
 @router.post("/places", response={201: PlaceOut, **WRITE_ERRORS}, summary="Register a place")
 def place_create(request, payload: PlaceIn):
     data = _place_data(request.auth, payload, partial=False)
-    return 201, records.place_save(actor=request.auth, data=data)
+    return Status(201, records.place_save(actor=request.auth, data=data))
 
 
 @router.get("/places/{place_id}", response={200: PlaceOut, **ERRORS}, summary="One place")
@@ -330,7 +330,7 @@ def licence_list(
 @router.post("/licences", response={201: LicenceOut, **WRITE_ERRORS}, summary="Register a licence")
 def licence_create(request, payload: LicenceIn):
     data = _licence_data(request.auth, payload, partial=False)
-    return 201, records.licence_save(actor=request.auth, data=data)
+    return Status(201, records.licence_save(actor=request.auth, data=data))
 
 
 @router.get("/licences/{licence_id}", response={200: LicenceOut, **ERRORS}, summary="One licence")
@@ -338,7 +338,9 @@ def licence_detail(request, licence_id: int = LICENCE_ID):
     return selectors.access_licence(request.auth, licence_id)
 
 
-@router.patch("/licences/{licence_id}", response={200: LicenceOut, **WRITE_ERRORS}, summary="Update a licence")
+@router.patch(
+    "/licences/{licence_id}", response={200: LicenceOut, **WRITE_ERRORS}, summary="Update a licence"
+)
 def licence_update(request, payload: LicencePatch, licence_id: int = LICENCE_ID):
     licence = selectors.access_licence(request.auth, licence_id)
     data = _licence_data(request.auth, payload, partial=True)
