@@ -11,7 +11,11 @@ from gridgov.core.exceptions import ApplicationError
 def _fields_from_ninja(errors: list[dict]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
-        loc = [str(part) for part in error.get("loc", []) if part not in ("body", "query", "path", "payload")]
+        loc = [
+            str(part)
+            for part in error.get("loc", [])
+            if part not in ("body", "query", "path", "payload", "form", "file")
+        ]
         fields.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", ""))
     return fields
 

@@ -188,6 +188,10 @@ class Case(BaseModel):
             models.Index(fields=["unit_department", "state"], name="case_department_state_idx"),
             models.Index(fields=["category", "region", "created_at"], name="case_duplicate_idx"),
             models.Index(fields=["created_at"], name="case_created_idx"),
+            # the indicators count by these timestamps over a period
+            models.Index(fields=["registered_at"], name="case_registered_idx"),
+            models.Index(fields=["dispatched_at"], name="case_dispatched_idx"),
+            models.Index(fields=["closed_at"], name="case_closed_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -31,8 +31,10 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # an app that is not installed in this deployment
             continue
-        items.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
-    if items and request.path == "/":
-        items[0]["active"] = True
+        items.append({"url": url, "label": label, "active": False})
+    # The item whose URL is the longest prefix of the path is the current one (/cases/stats/ is 统计, not 案件).
+    matches = [item for item in items if request.path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     role_labels = sorted({str(Role(g.role).label) for g in scope.grants})
     return {"nav_items": items, "user_scope": scope, "user_role_labels": role_labels}

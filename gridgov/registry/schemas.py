@@ -43,7 +43,7 @@ HouseholdCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[^\s\x00]+$")
 ]
 #: Tags are stored "|a|b|" (see registry.models.tags_to_text), so a tag cannot contain "|".
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30, pattern=r"^[^|\x00]*$")]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[^|\x00]*$")]
 Tags = Annotated[list[Tag], Field(max_length=20)]
 PersonalNumber = text(40)
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]

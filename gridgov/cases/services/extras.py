@@ -21,6 +21,8 @@ DOCUMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
 }
 IMAGE_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+#: A phone photo is at most ~50 megapixels; more is a decompression bomb, refused as "not an image".
+MAX_IMAGE_PIXELS = 80_000_000
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 THUMBNAIL_SIZE = (320, 320)
@@ -31,13 +33,14 @@ def _sniff_image(data: bytes):
     """Opens the bytes as an image, whatever the file claims to be; None if they are not one."""
     from PIL import Image, UnidentifiedImageError
 
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
         return image
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
 
 

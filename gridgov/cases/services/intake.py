@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,12 +20,14 @@ from gridgov.territory.models import Department, Level, Region
 
 
 def next_case_number(day) -> str:
-    """'YYYYMMDD' + a 5-digit daily sequence, issued under a row lock."""
+    """'YYYYMMDD' + a 5-digit daily sequence. One UPDATE … RETURNING takes the row lock and the number at once;
+    callers take it as late as they can, since the lock lasts until their transaction commits."""
     CaseCounter.objects.get_or_create(day=day)
-    counter = CaseCounter.objects.select_for_update().get(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{day:%Y%m%d}{counter.last:05d}"
+    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])
+        (last,) = cursor.fetchone()
+    return f"{day:%Y%m%d}{last:05d}"
 
 
 def township_of(region: Region) -> Region:
@@ -95,11 +97,12 @@ def case_report(
             raise InvalidInput(fields={"reporter_contact": [str(exc)]}) from exc
         contact_sealed, contact_masked = seal(phone), mask_phone(phone)
     now = timezone.now()
+    township = township_of(region)
     case = Case.objects.create(
         number=next_case_number(timezone.localdate(now)),
         category=category,
         region=region,
-        township=township_of(region),
+        township=township,
         source=source,
         title=title,
         description=description,

@@ -259,9 +259,12 @@ def licence_save(*, actor, licence: Licence | None = None, data: dict) -> Licenc
         raise NotAllowed()
     if "place" in data:
         licence.place = data["place"]
-    grid = data.get("grid") or (licence.place.grid if licence.place_id else None)
-    if grid is not None or created:
-        licence.grid = _require_grid(actor, "licences", grid)
+    # The grid is the one given, else (on creation or a move to another place) the place's; otherwise it stays,
+    # also when the place is detached.
+    if data.get("grid") is not None:
+        licence.grid = _require_grid(actor, "licences", data["grid"])
+    elif created or data.get("place") is not None:
+        licence.grid = _require_grid(actor, "licences", licence.place.grid if licence.place_id else None)
     changes = _assign(licence, data, LICENCE_FIELDS)
     if licence.valid_from and licence.valid_to and licence.valid_to < licence.valid_from:
         raise InvalidInput(fields={"valid_to": [_("有效期止不能早于有效期起。")]})
