@@ -7,15 +7,19 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Thr
 
 from gridgov.core.exceptions import ApplicationError
 
+LOCATIONS = ("body", "query", "path", "form", "file", "header", "cookie")
+
 
 def _fields_from_ninja(errors: list[dict]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
-        loc = [
-            str(part)
-            for part in error.get("loc", [])
-            if part not in ("body", "query", "path", "payload", "form", "file")
-        ]
+        # ninja puts where the value came from first ("query", "body", "form", "file" …), then the payload
+        # parameter's name: both are plumbing, the field is what follows.
+        loc = [str(part) for part in error.get("loc", [])]
+        if loc and loc[0] in LOCATIONS:
+            loc = loc[1:]
+        if len(loc) > 1 and loc[0] == "payload":
+            loc = loc[1:]
         fields.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", ""))
     return fields
 

@@ -43,6 +43,9 @@ class CasePolicy:
         departments = scope.department_ids(Role.DEPARTMENT_OFFICER)
         if departments:
             q |= Q(unit_department_id__in=departments)
+        if scope.root_paths({Role.TOWNSHIP_OFFICER}):
+            # a township officer also sees a case dispatched to their township from elsewhere
+            q |= scope.region_q({Role.TOWNSHIP_OFFICER}, field="unit_township__path")
         if user is not None and user.is_authenticated:
             q |= Q(assignee=user) | Q(reported_by=user)
         return q
@@ -62,6 +65,19 @@ class CasePolicy:
         if case.unit_township_id:
             return scope.covers_path(case.unit_township.path, {Role.TOWNSHIP_OFFICER})
         return False
+
+    @staticmethod
+    def can_attach(user, case) -> bool:
+        """Photos and documents: whoever works on the case — its reporter, its unit, and the roles that act in its
+        region — but never a read-only role."""
+        scope = scope_for(user)
+        if scope.is_read_only:
+            return False
+        return (
+            case.reported_by_id == getattr(user, "pk", None)
+            or CasePolicy.is_unit_member(user, case)
+            or scope.covers_path(case.region.path, REPORTERS | {Role.COMMANDER, Role.SUPERVISOR})
+        )
 
     @staticmethod
     def can_take(user, case, action: str) -> bool:

@@ -30,12 +30,15 @@ MAX_ATTACHMENTS_PER_CASE = 50
 
 
 def _sniff_image(data: bytes):
-    """Opens the bytes as an image, whatever the file claims to be; None if they are not one."""
+    """Opens the bytes as an image, whatever the file claims to be; None if they are not one, or if they claim
+    more pixels than a phone photo has (a decompression bomb)."""
     from PIL import Image, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                return None
             image.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
@@ -59,6 +62,8 @@ def attachment_add(
     *, actor, case: Case, upload, phase: str = CaseAttachment.Phase.REPORT, event: CaseEvent | None = None
 ) -> CaseAttachment:
     """Stores a photo (checked to really be an image, with a thumbnail) or a document (PDF, Word, Excel)."""
+    if actor is not None and not CasePolicy.can_attach(actor, case):
+        raise NotAllowed(_("您不能为此案件上传附件。"))
     if phase not in CaseAttachment.Phase.values:
         raise InvalidInput(fields={"phase": [_("阶段无效。")]})
     if case.attachments.count() >= MAX_ATTACHMENTS_PER_CASE:
