@@ -1,8 +1,10 @@
 """Navigation by role, computed once per request from the user's scope."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.models import Notification
 from gridgov.core.roles import Role
 from gridgov.core.scope import scope_for
 
@@ -37,4 +39,11 @@ def navigation(request):
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
     role_labels = sorted({str(Role(g.role).label) for g in scope.grants})
-    return {"nav_items": items, "user_scope": scope, "user_role_labels": role_labels}
+    return {
+        "nav_items": items,
+        "user_scope": scope,
+        "user_role_labels": role_labels,
+        "unread_notifications": SimpleLazyObject(
+            lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        ),
+    }

@@ -97,3 +97,19 @@ def audit_log(request):
     action = request.GET.get("action", "").strip()
     page = Paginator(audit_list(action=action or None), 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "action": action})
+
+
+@login_required
+def notifications(request):
+    """The user's in-platform messages (escalations …); opening the page marks them read."""
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    from gridgov.core.models import Notification
+
+    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    unread = [n.pk for n in page if n.read_at is None]
+    if request.method == "GET" and unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "core/notifications.html", {"page": page, "unread": set(unread)})

@@ -64,3 +64,18 @@ def test_home_summarises_the_users_scope(territory, client_for):
     # 常营镇: one township, two villages, four grids
     assert '<span class="num">4</span><span class="label">网格</span>' in html
     assert '<span class="num">2</span><span class="label">村(社区)</span>' in html
+
+
+def test_notifications_show_once_as_new_and_only_to_their_recipient(territory, client_for):
+    from gridgov.core.models import Notification
+
+    Notification.objects.create(
+        recipient=territory.user("commander"), title="超期督办：2026112900001", url="/cases/1/"
+    )
+    client = client_for(territory.user("commander"))
+    home = client.get("/").content.decode()
+    assert 'class="bell-count">1<' in home
+    page = client.get("/notifications/").content.decode()
+    assert "超期督办：2026112900001" in page and "新" in page
+    assert 'class="bell-count"' not in client.get("/").content.decode()
+    assert "超期督办" not in client_for(territory.user("supervisor")).get("/notifications/").content.decode()
