@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from gridgov.core.roles import Role
 from gridgov.registry.policies import UNMASK_PERMISSION
+
 COUNTY_CODE = "411627"  # 太康县
 CHANGYING_CODE = "411627101"  # 常营镇
 WANGJI_CODE = "411627202"  # 王集乡

@@ -34,6 +34,7 @@ def sign_out(page) -> None:
 def act(page, action: str, button: str, *, note: str = "") -> None:
     """Opens an action on the case page, fills its note, presses its button and waits for htmx to swap in the
     page's main section."""
+    page.wait_for_function("() => window.htmx !== undefined")  # htmx is deferred: act only once it is there
     details = page.locator(f"details#action-{action}")
     if details.get_attribute("open") is None:
         details.locator("summary").click()
@@ -41,7 +42,10 @@ def act(page, action: str, button: str, *, note: str = "") -> None:
         details.locator("textarea[name=note]").fill(note)
     with page.expect_response(re.compile(r"/actions/")) as response:
         details.get_by_role("button", name=button, exact=True).click()
-    assert response.value.status == 200, response.value.text()[:500]
+    status = response.value.status
+    assert status == 200, f"{action}: HTTP {status}" + (
+        "" if 300 <= status < 400 else f" {response.value.text()[:500]}"
+    )
 
 
 def expect_state(page, label: str) -> None:

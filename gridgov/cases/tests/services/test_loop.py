@@ -376,6 +376,10 @@ def test_a_stale_copy_of_the_case_cannot_act_twice(territory):
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_commanders_dispatching_at_once_one_wins(territory):
+    from gridgov.cases.defaults import ensure_default_categories
+    from gridgov.cases.models import CategoryGroup
+
+    ensure_default_categories(CategoryGroup, Category)  # a flushed transactional database has none
     case = report(territory)
     loop.case_register(actor=territory.user("supervisor"), case=case)
     from gridgov.territory.services import grant_add

@@ -30,11 +30,15 @@ class Command(BaseCommand):
             type=scale_argument,
             default="default",
             help="registry size: none (no registry), small (500 households), default (20,000 households, "
-            "≈68,000 residents, 2,000 places), county (400,000 households, ≈1.36 million residents, "
+            "66,077 residents, 2,000 places), county (400,000 households, ≈1.32 million residents, "
             "40,000 places), or a number of households",
         )
 
     def handle(self, *args, scale, **options):
+        try:  # call_command() passes options without argparse's check
+            households = registry_households(scale)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         show = options["verbosity"] >= 1 and self.stdout.isatty()
         bar = tqdm(desc="区划", unit="行", disable=not show)
         bars: dict[str, tqdm] = {}
@@ -74,12 +78,13 @@ class Command(BaseCommand):
             )
             for error in result.errors[:SHOWN_ERRORS]:
                 self.stderr.write(f"  {kind} row {error.row} {error.column}: {error.reason}")
-        if not registry_households(scale):
+        if not households:
             self.stdout.write("registry: skipped (--scale none)")
         if report.changed:
             self.stdout.write(f"demo loaded in {seconds:.0f} s")
         else:
             self.stdout.write(f"demo county already loaded: nothing changed ({seconds:.0f} s)")
         if any(result.rejected for result in report.registry.values()):
-            raise CommandError("the demo registry had rejected rows (see above): this is a bug in the generator")
-
+            raise CommandError(
+                "the demo registry had rejected rows (see above): this is a bug in the generator"
+            )
