@@ -161,8 +161,10 @@ def _registry_export(
     headers = [_("乡镇(街道)"), _("村(社区)"), *(c.header for c in columns)]
     sheets: dict[str, tuple] = {}
 
+    single_sheet = _("台账")  # looked up once: gettext per row was a measurable share of a county export
+
     def sheet_for(township: str):
-        name = (township or _("台账"))[:SHEET_NAME_MAX] if by_township else _("台账")
+        name = (township or single_sheet)[:SHEET_NAME_MAX] if by_township else single_sheet
         if name not in sheets:
             sheet = book.add_worksheet(name)
             for col, header in enumerate(headers):
