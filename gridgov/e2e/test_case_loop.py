@@ -87,7 +87,11 @@ def test_grid_report_to_closure(site, page, login, shot, live_server):
     expect_state(page, "已受理")
     thumbnail = page.locator("#photos img")
     expect(thumbnail).to_have_count(1)
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    # the thumbnail really loads (served by the access-checked view); wait for it rather than race it
+    page.wait_for_function(
+        "() => { const img = document.querySelector('#photos img'); return img && img.complete && img.naturalWidth > 0 }",
+        timeout=10_000,
+    )
     assert float(case.latitude) == LATITUDE and case.category.code == "air_open_burning"
     assert CaseAttachment.objects.filter(case=case, kind="photo").count() == 1
     case_url = f"/cases/{case.pk}/"
