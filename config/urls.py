@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from gridgov.api.main import api
 from gridgov.core import views as core_views
@@ -9,7 +7,7 @@ from gridgov.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
-    path("favicon.ico", RedirectView.as_view(url=static("gridgov/favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("gridgov.accounts.urls")),

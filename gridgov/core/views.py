@@ -14,6 +14,16 @@ from gridgov.territory.selectors import region_level_counts, region_roots
 
 
 @require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says. The hashed static name is resolved per request,
+    not at import time, when collectstatic may not have run yet."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("gridgov/favicon.svg"))
+
+
+@require_GET
 @never_cache
 def healthz(request):
     """Liveness: the process answers."""

@@ -79,3 +79,25 @@ def test_notifications_show_once_as_new_and_only_to_their_recipient(territory, c
     assert "超期督办：2026112900001" in page and "新" in page
     assert 'class="bell-count"' not in client.get("/").content.decode()
     assert "超期督办" not in client_for(territory.user("supervisor")).get("/notifications/").content.decode()
+
+
+def test_favicon_redirects_to_the_static_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
+
+
+def test_url_configuration_imports_before_collectstatic(tmp_path):
+    """make demo runs migrate (which imports the URLs) before collectstatic: nothing may need the manifest then."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "GRIDGOV_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); import config.urls"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
