@@ -334,7 +334,7 @@ def grid_retire(*, actor, grid: Region, reason: str) -> Region:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("请填写撤销原因。"), fields={"reason": [_("请填写撤销原因。")]})
-    holders = list(grid.grants.select_related("user").values_list("user__username", flat=True))
+    holders = list(grid.grants.values_list("user__username", flat=True))
     if holders:
         raise Conflict(
             _("网格仍有人员授权（%(users)s），请先调整他们的网格。") % {"users": "、".join(holders)},

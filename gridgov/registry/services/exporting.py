@@ -4,6 +4,7 @@ plus the township and village for reading, written row by row with constant memo
 from pathlib import Path
 
 import xlsxwriter
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -96,7 +97,7 @@ SPECS = {
 def _labels(model, field: str) -> dict:
     try:
         return {value: str(label) for value, label in model._meta.get_field(field).choices or []}
-    except Exception:  # a related path has no choices of its own
+    except FieldDoesNotExist:  # a related path (grid__code …) has no choices of its own
         return {}
 
 

@@ -162,6 +162,8 @@ class Importer:
     model: type
     #: database columns written on insert and compared on re-import (besides the natural key)
     fields: tuple[str, ...]
+    #: the natural key's own columns, written on insert only (a place's key lives in ``fields``)
+    key_fields: tuple[str, ...] = ()
 
     def __init__(self, *, actor, header_map: dict[str, int]):
         self.actor = actor
@@ -218,6 +220,7 @@ def _values_with_key(qs, key_fields, fields):
 
 
 class HouseholdImporter(Importer):
+    key_fields = ("code",)
     kind = "households"
     model = Household
     fields = (
@@ -266,6 +269,7 @@ class HouseholdImporter(Importer):
 
 
 class ResidentImporter(Importer):
+    key_fields = ("id_index",)
     kind = "residents"
     model = Resident
     fields = (
@@ -403,6 +407,7 @@ class PlaceImporter(Importer):
 
 
 class LicenceImporter(Importer):
+    key_fields = ("kind", "number")
     kind = "licences"
     model = Licence
     fields = (
@@ -560,10 +565,10 @@ def _update(model, fields: tuple[str, ...], rows: list[tuple[int, dict]], now) -
 def _write_batch(importer: Importer, batch: list[tuple[int, dict]], report: ImportReport) -> None:
     keys = [importer.key(row) for _n, row in batch]
     existing = importer.existing(keys)
-    insert_fields = (*_key_fields(importer), *importer.fields)
+    insert_fields = (*importer.key_fields, *importer.fields)
     to_insert, to_update = [], []
-    for _number, row in batch:
-        found = existing.get(importer.key(row))
+    for (_number, row), key in zip(batch, keys, strict=True):
+        found = existing.get(key)
         if found is None:
             to_insert.append(row)
             continue
@@ -578,15 +583,6 @@ def _write_batch(importer: Importer, batch: list[tuple[int, dict]], report: Impo
         _update(importer.model, importer.fields, to_update, now)
     report.created += len(to_insert)
     report.updated += len(to_update)
-
-
-def _key_fields(importer: Importer) -> tuple[str, ...]:
-    return {
-        "households": ("code",),
-        "residents": ("id_index",),
-        "places": (),
-        "licences": ("kind", "number"),
-    }[importer.kind]
 
 
 def registry_import(
@@ -615,9 +611,10 @@ def _registry_import(*, actor, kind, table, progress) -> ImportReport:
 
     def flush():
         nonlocal batch
-        errors_before = len(report.errors)
-        kept = importer.prepare_batch(batch, report.errors)
-        report.rejected += len(report.errors) - errors_before
+        batch_errors: list[ImportError_] = []
+        kept = importer.prepare_batch(batch, batch_errors)
+        for error in batch_errors:  # counted and capped like every other rejection
+            _reject(report, error.row, error.column, error.value, error.reason)
         if kept:
             _write_batch(importer, kept, report)
         batch = []

@@ -262,3 +262,12 @@ def test_unsupported_files_are_refused_clearly(tmp_path):
     bad.write_bytes("户编号\n".encode() + bytes([0xFF, 0xFE, 0x80, 0x81]))
     with pytest.raises(InvalidInput, match="编码"):
         read_table(bad)
+
+
+def test_rejections_are_all_counted_when_the_report_is_capped(territory, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_REPORTED_ERRORS", 1)
+    text = "\n".join(
+        ["户编号,姓名,身份证号", *(f"NONE{i},某人{i},{make_id(sequence=f'7{i:02d}')}" for i in range(3))]
+    )
+    report = registry_import(actor=None, kind="residents", table=table(text))
+    assert (report.rejected, len(report.errors), report.created) == (3, 1, 0)
