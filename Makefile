@@ -8,7 +8,7 @@ export PORT
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install demo serve test test-fast bench lint format clean
+.PHONY: help install demo serve test test-fast bench lint format messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ lint: install ## ruff check, ruff format --check, makemigrations --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(GRIDGOV) makemigrations --check --dry-run
+
+messages: install ## collect and compile an English catalogue: make messages [APP=tips]
+	@scripts/messages.sh $(APP)
 
 format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -1,7 +1,7 @@
 """``python -m bench [-k NAME] [options]``: runs every ``bench/bench_*.py`` module (``make bench``).
 
-Each module gets a fresh, migrated database of its own (``bench.settings``: ``var/bench/bench.sqlite3``, or the
-PostgreSQL database ``gridgov_bench`` on the server that ``DATABASE_URL`` names), measures gridgov and a
+Each module gets a fresh, migrated database of its own (``bench.settings``: ``var/bench/bench-<pid>.sqlite3``, or the
+PostgreSQL database ``gridgov_bench_<pid>`` on the server that ``DATABASE_URL`` names), measures gridgov and a
 reference in the same run, and prints both with their ratio. A module may define ``add_arguments(parser)``;
 it must define ``run(args, report)``.
 """
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="gridgov's benchmarks; each prints its figures and the ratio to a reference measured in the "
-        "same run. DATABASE_URL=postgres://… runs them on PostgreSQL (database gridgov_bench).",
+        "same run. DATABASE_URL=postgres://… runs them on PostgreSQL (database gridgov_bench_<pid>).",
     )
     parser.add_argument(
         "-k",

@@ -32,7 +32,7 @@ def create_database() -> None:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         path = Path(db["NAME"])
-        if path.name != "bench.sqlite3":
+        if path != settings.BENCH_SQLITE_FILE:
             raise RuntimeError(f"bench: refusing to recreate {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -49,12 +49,17 @@ def create_database() -> None:
 
 
 def drop_database() -> None:
-    """Drops the PostgreSQL database after the run; the SQLite file stays for inspection until the next run."""
+    """Drops the run's database: the PostgreSQL database, or the SQLite file and its journals."""
     from django.db import connections
 
     connections.close_all()
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3") or db["NAME"] != settings.BENCH_DB_NAME:
+    if db["ENGINE"].endswith("sqlite3"):
+        if Path(db["NAME"]) == settings.BENCH_SQLITE_FILE:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{db['NAME']}{suffix}").unlink(missing_ok=True)
+        return
+    if db["NAME"] != settings.BENCH_DB_NAME:
         return
     from psycopg import sql
 

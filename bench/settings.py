@@ -1,9 +1,12 @@
 """Settings for ``python -m bench``: a database of the benchmarks' own, never the demo's.
 
-Without ``DATABASE_URL``: the SQLite file ``var/bench/bench.sqlite3``, deleted and recreated by every run.
-With ``DATABASE_URL`` (PostgreSQL): the same server, but the database ``gridgov_bench``, which ``bench.db``
-drops and creates through the server's ``postgres`` database.
+Without ``DATABASE_URL``: the SQLite file ``var/bench/bench-<pid>.sqlite3``, created by the run and deleted after
+it. With ``DATABASE_URL`` (PostgreSQL): the same server, but the database ``gridgov_bench_<pid>``, which
+``bench.db`` creates and drops through the server's ``postgres`` database. The process id keeps two runs at the
+same time (two people, two terminals) out of each other's database.
 """
+
+import os
 
 import dj_database_url
 
@@ -26,7 +29,8 @@ LOGGING = {
 }
 
 BENCH_DIR = VAR_DIR / "bench"
-BENCH_DB_NAME = "gridgov_bench"
+BENCH_DB_NAME = f"gridgov_bench_{os.getpid()}"
+BENCH_SQLITE_FILE = BENCH_DIR / f"bench-{os.getpid()}.sqlite3"
 BENCH_DATABASE_URL = env_str("DATABASE_URL")
 
 if BENCH_DATABASE_URL:
@@ -37,5 +41,5 @@ if BENCH_DATABASE_URL:
     DATABASES = {"default": _db}
 else:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["NAME"] = BENCH_DIR / "bench.sqlite3"
+    DATABASES["default"]["NAME"] = BENCH_SQLITE_FILE
     DATABASES["default"]["CONN_MAX_AGE"] = 0

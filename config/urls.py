@@ -15,6 +15,12 @@ urlpatterns = [
     path("calendar/", include("gridgov.worktime.urls")),
     path("registry/", include("gridgov.registry.urls")),
     path("cases/", include("gridgov.cases.urls")),
+    path("tips/", include("gridgov.tips.urls")),
+    path("open311/v2/", include("gridgov.tips.open311.urls")),
+    path("notices/", include("gridgov.notices.urls")),
+    path("air/", include("gridgov.air.urls")),
+    path("campaigns/", include("gridgov.campaigns.urls")),
+    path("inspections/", include("gridgov.inspections.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("gridgov.core.urls")),
 ]

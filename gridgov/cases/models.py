@@ -103,6 +103,8 @@ class CaseSource(models.TextChoices):
     TIP = "tip", _("群众举报")
     INSPECTION = "inspection", _("督查检查")
     SENSOR = "sensor", _("监测预警")
+    VISIT = "visit", _("入户走访")
+    NOTICE = "notice", _("通知回报")
 
 
 class Case(BaseModel):

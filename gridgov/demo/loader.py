@@ -5,6 +5,8 @@ Idempotent: a second run finds everything in place and changes nothing.
 """
 
 import datetime as dt
+import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.registry.services.importing import ImportReport
@@ -31,6 +34,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DIVISIONS_FILE = DATA_DIR / "taikang-divisions-2023.csv"
 GRID_NUMERALS = "一二三四五六七八九十"
 
+#: Apps that add their own demo content after the county and its registry: each has a ``demo`` module with
+#: ``demo_load(*, today: date, households: int) -> int`` that is idempotent and returns the rows it created.
+DEMO_APPS = ("tips", "notices", "air", "campaigns", "inspections")
+
 
 class DemoRefused(Exception):
     pass
@@ -43,6 +50,7 @@ class DemoReport:
     users_created: list[str] = field(default_factory=list)
     permissions_granted: list[str] = field(default_factory=list)  # "username: app_label.codename"
     registry: dict[str, ImportReport] = field(default_factory=dict)
+    apps: dict[str, int] = field(default_factory=dict)  # app label -> rows its demo_load created
 
     @property
     def changed(self) -> bool:
@@ -52,6 +60,7 @@ class DemoReport:
             or self.users_created
             or self.permissions_granted
             or any(r.created or r.updated for r in self.registry.values())
+            or any(self.apps.values())
         )
 
 
@@ -155,6 +164,12 @@ def load_demo(
         report.registry = registry_load(
             grids=demo_grids(), households=households, today=today, progress=registry_progress
         )
+    for app in DEMO_APPS:
+        module_name = f"gridgov.{app}.demo"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        report.apps[app] = module.demo_load(today=today or timezone.localdate(), households=households)
     return report
 
 

@@ -1,7 +1,8 @@
-"""English UI: the catalogue in gridgov/locale is complete and compiled, and the pages switch language.
+"""English UI: the catalogues are complete and compiled, and the pages switch language.
 
-The source language is Chinese (zh-hans, the default); English comes from gridgov/locale/en/LC_MESSAGES/django.po,
-compiled to django.mo (committed, so that CI and users need no GNU gettext). See gridgov/locale/README.md.
+The source language is Chinese (zh-hans, the default); English comes from gridgov/locale/en/LC_MESSAGES/django.po
+for the core apps and from gridgov/<app>/locale/en/LC_MESSAGES/django.po for an app that keeps its own catalogue,
+each compiled to django.mo (committed, so that CI and users need no GNU gettext). See gridgov/locale/README.md.
 """
 
 import ast
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management.utils import is_ignored_path
 from django.utils import translation
@@ -24,23 +26,17 @@ from gridgov.conftest import COUNTY, GRID_A1_1, VILLAGE_A1
 REPO = Path(settings.BASE_DIR)
 LOCALE_DIR = REPO / "gridgov" / "locale"
 PO_FILE = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
-MO_FILE = PO_FILE.with_suffix(".mo")
 
 HOW_TO_UPDATE = """
-How to update the English catalogue (details: gridgov/locale/README.md), from the repository root
+How to update an English catalogue (details: gridgov/locale/README.md), from the repository root
 (GNU gettext is needed for this step only: apt-get install -y gettext):
 
-  DJANGO_SETTINGS_MODULE=config.settings.test .venv/bin/gridgov makemessages -l en \\
-      --ignore=.venv --ignore=bench --ignore='*/tests/*' --ignore=test-artifacts
-  msgattrib --clear-fuzzy --empty --clear-previous \\
-      -o gridgov/locale/en/LC_MESSAGES/django.po gridgov/locale/en/LC_MESSAGES/django.po
+  make messages            # the core catalogue, gridgov/locale
+  make messages APP=tips   # an app with its own catalogue, gridgov/tips/locale
 
-then write English into every empty msgstr of gridgov/locale/en/LC_MESSAGES/django.po (keep each %(name)s
-placeholder, fill both msgstr[0] and msgstr[1] of plural entries, leave no "#, fuzzy" flag), and compile:
-
-  DJANGO_SETTINGS_MODULE=config.settings.test .venv/bin/gridgov compilemessages --ignore=.venv
-
-Commit both django.po and django.mo.
+then write English into every empty msgstr of the .po file it names (keep each %(name)s placeholder, fill both
+msgstr[0] and msgstr[1] of plural entries, leave no "#, fuzzy" flag), run the same command again to compile,
+and commit both django.po and django.mo.
 """
 
 # The makemessages command above: its --ignore patterns and Django's default ones.
@@ -204,10 +200,12 @@ def _file_line(where: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def source_msgids() -> dict[tuple[str | None, str], str]:
-    """Every (context, msgid) marked in the source -> its first file:line."""
+def source_msgids(catalogue: str = "gridgov/locale") -> dict[tuple[str | None, str], str]:
+    """Every (context, msgid) marked in the sources of one catalogue -> its first file:line."""
     found: dict[tuple[str | None, str], str] = {}
     for rel in source_files():
+        if catalogue_of(rel) != catalogue:
+            continue
         text = (REPO / rel).read_text(encoding="utf-8")
         pairs = python_msgids(text) if rel.suffix == ".py" else template_msgids(text, str(rel))
         for key, lineno in pairs:
@@ -218,22 +216,52 @@ def source_msgids() -> dict[tuple[str | None, str], str]:
 # --- the catalogue ---------------------------------------------------------------------------------------------
 
 
+def app_catalogues() -> dict[str, Path]:
+    """Apps that keep their own catalogue (gridgov/<app>/locale): app directory -> its .po file."""
+    return {
+        f"gridgov/{locale.parent.name}": locale / "en" / "LC_MESSAGES" / "django.po"
+        for locale in sorted((REPO / "gridgov").glob("*/locale"))
+        if locale.is_dir() and locale != LOCALE_DIR
+    }
+
+
+CATALOGUES = {"gridgov/locale": PO_FILE, **app_catalogues()}
+
+
+def catalogue_of(rel: Path) -> str:
+    """The catalogue that holds a source file's strings: its app's own, else the core one."""
+    for app_dir in CATALOGUES:
+        if app_dir != "gridgov/locale" and rel.as_posix().startswith(app_dir + "/"):
+            return app_dir
+    return "gridgov/locale"
+
+
+@pytest.fixture(scope="module", params=sorted(CATALOGUES))
+def catalogue(request) -> tuple[str, Path, list[Entry]]:
+    po = CATALOGUES[request.param]
+    assert po.exists(), f"{po.relative_to(REPO)} is missing.\n{HOW_TO_UPDATE}"
+    return request.param, po, parse_po(po)
+
+
 @pytest.fixture(scope="module")
-def entries() -> list[Entry]:
-    assert PO_FILE.exists(), f"{PO_FILE.relative_to(REPO)} is missing.\n{HOW_TO_UPDATE}"
-    return parse_po(PO_FILE)
+def entries(catalogue) -> list[Entry]:
+    return catalogue[2]
 
 
-def test_the_catalogue_is_the_projects_only_locale_path():
+def test_the_core_catalogue_is_the_projects_locale_path():
     assert [Path(p) for p in settings.LOCALE_PATHS] == [LOCALE_DIR]
     assert {"zh-hans", "en"} <= {code for code, _name in settings.LANGUAGES}
     assert settings.LANGUAGE_CODE == "zh-hans"
-    # One catalogue for the project: an app's own locale/ would split it (and makemessages would write there).
-    assert [p for p in (REPO / "gridgov").glob("*/locale") if p.is_dir()] == []
+    # An app's own catalogue is found by Django only if the app is installed.
+    installed = {app.path for app in apps.get_app_configs()}
+    for app_dir in app_catalogues():
+        assert str(REPO / app_dir) in installed, app_dir
 
 
-def test_every_catalogue_entry_has_an_english_translation(entries):
-    assert len(entries) > 200  # the parser really read the catalogue
+def test_every_catalogue_entry_has_an_english_translation(catalogue):
+    name, po_file, entries = catalogue
+    if name == "gridgov/locale":
+        assert len(entries) > 200  # the parser really read the catalogue
     problems = []
     for entry in entries:
         if "fuzzy" in entry.flags:
@@ -253,7 +281,7 @@ def test_every_catalogue_entry_has_an_english_translation(entries):
                 problems.append(f"placeholders differ in {text!r}: {entry.where()}")
     if problems:
         pytest.fail(
-            f"{len(problems)} entries of {PO_FILE.relative_to(REPO)} need work:\n  "
+            f"{len(problems)} entries of {po_file.relative_to(REPO)} need work:\n  "
             + "\n  ".join(problems)
             + "\n"
             + HOW_TO_UPDATE,
@@ -261,10 +289,14 @@ def test_every_catalogue_entry_has_an_english_translation(entries):
         )
 
 
-def test_every_string_marked_in_the_source_is_in_the_catalogue(entries):
+def test_every_string_marked_in_the_source_is_in_the_catalogue(catalogue):
+    name, po_file, entries = catalogue
     in_catalogue = {entry.key for entry in entries}
-    marked = source_msgids()
-    assert (None, "工作台") in marked  # the extractor really found the marked strings
+    marked = source_msgids(name)
+    if name == "gridgov/locale":
+        assert (None, "工作台") in marked  # the extractor really found the marked strings
+    else:
+        assert marked, f"{name} keeps a catalogue but marks no strings"
     missing = [
         f"{where}: {key[1]!r}"
         for key, where in sorted(marked.items(), key=lambda kv: _file_line(kv[1]))
@@ -272,7 +304,7 @@ def test_every_string_marked_in_the_source_is_in_the_catalogue(entries):
     ]
     if missing:
         pytest.fail(
-            f"{len(missing)} strings marked for translation are not in {PO_FILE.relative_to(REPO)} "
+            f"{len(missing)} strings marked for translation are not in {po_file.relative_to(REPO)} "
             "(makemessages has not been run since they were added):\n  "
             + "\n  ".join(missing)
             + "\n"
@@ -281,9 +313,11 @@ def test_every_string_marked_in_the_source_is_in_the_catalogue(entries):
         )
 
 
-def test_the_compiled_catalogue_matches_the_po_file(entries):
-    assert MO_FILE.exists(), f"{MO_FILE.relative_to(REPO)} is missing: run compilemessages.\n{HOW_TO_UPDATE}"
-    with MO_FILE.open("rb") as mo:
+def test_the_compiled_catalogue_matches_the_po_file(catalogue):
+    _name, po_file, entries = catalogue
+    mo_file = po_file.with_suffix(".mo")
+    assert mo_file.exists(), f"{mo_file.relative_to(REPO)} is missing: run compilemessages.\n{HOW_TO_UPDATE}"
+    with mo_file.open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     stale = []
     for entry in entries:
@@ -307,7 +341,7 @@ def test_the_compiled_catalogue_matches_the_po_file(entries):
                     stale.append(f"{entry.where()} (msgstr[{index}])")
     if stale:
         pytest.fail(
-            f"{MO_FILE.relative_to(REPO)} is older than django.po for {len(stale)} entries "
+            f"{mo_file.relative_to(REPO)} is older than django.po for {len(stale)} entries "
             "(run compilemessages):\n  " + "\n  ".join(stale[:30]) + "\n" + HOW_TO_UPDATE,
             pytrace=False,
         )

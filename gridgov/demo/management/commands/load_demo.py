@@ -80,6 +80,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {kind} row {error.row} {error.column}: {error.reason}")
         if not households:
             self.stdout.write("registry: skipped (--scale none)")
+        for app, created in report.apps.items():
+            if created:
+                self.stdout.write(f"{app}: {created} demo rows created")
         if report.changed:
             self.stdout.write(f"demo loaded in {seconds:.0f} s")
         else:
