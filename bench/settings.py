@@ -29,8 +29,10 @@ LOGGING = {
 }
 
 BENCH_DIR = VAR_DIR / "bench"
-BENCH_DB_NAME = f"gridgov_bench_{os.getpid()}"
-BENCH_SQLITE_FILE = BENCH_DIR / f"bench-{os.getpid()}.sqlite3"
+# The servers a benchmark starts (gunicorn) inherit the run's id, so they open the run's database.
+BENCH_RUN = os.environ.setdefault("GRIDGOV_BENCH_RUN", str(os.getpid()))
+BENCH_DB_NAME = f"gridgov_bench_{BENCH_RUN}"
+BENCH_SQLITE_FILE = BENCH_DIR / f"bench-{BENCH_RUN}.sqlite3"
 BENCH_DATABASE_URL = env_str("DATABASE_URL")
 
 if BENCH_DATABASE_URL:
