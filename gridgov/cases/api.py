@@ -16,7 +16,7 @@ from gridgov.api.pagination import PagePagination
 from gridgov.api.schemas import ERRORS, ErrorOut
 from gridgov.cases import selectors
 from gridgov.cases.models import Case, CaseAttachment, CaseSource, CaseState, ExtensionRequest
-from gridgov.cases.policies import CasePolicy
+from gridgov.cases.policies import REGION_READERS, CasePolicy
 from gridgov.cases.schemas import (
     MAX_ID,
     Action,
@@ -100,7 +100,11 @@ def _duplicates(user, case: Case) -> list[Case]:
     if case.state not in (CaseState.REPORTED, CaseState.REGISTERED):
         return []
     found = intake.case_duplicates(case)
-    visible = _visible_ids(user, {other.pk for other in found})
+    # A case in a region the user reads is visible (CasePolicy.visible_q's first clause): no query for those;
+    # the database decides for the rest (department, township unit, assignee, reporter).
+    scope = scope_for(user)
+    unsure = {o.pk for o in found if not scope.covers_path(o.region.path, REGION_READERS, acting=False)}
+    visible = ({o.pk for o in found} - unsure) | _visible_ids(user, unsure)
     return [other for other in found if other.pk in visible]
 
 
@@ -116,6 +120,28 @@ def case_detail_data(user, case: Case) -> Case:
         "pending_extension": case.extension_requests.filter(state=ExtensionRequest.State.PENDING)
         .select_related("requested_by")
         .first(),
+        "duplicates": _duplicates(user, case),
+    }
+    return case
+
+
+def new_case_detail_data(user, case: Case) -> Case:
+    """``case_detail_data`` for a case ``case_report`` has just filed, from what the filing already holds: its
+    one event, one report, no attachments, links or extension requests yet. Only the duplicates are read."""
+    event = case.filed_event
+    event.actor = user
+    event._prefetched_objects_cache = {"attachments": []}  # read as event.attachments.all(): none yet
+    source = CaseSource(case.source)
+    case.api_detail = {
+        "timeline": [event],
+        "chain": {"outgoing": [], "incoming": []},
+        "reports": {
+            "count": 1,
+            "sources": [{"source": source.value, "label": str(source.label), "count": 1}],
+        },
+        "attachments": [],
+        "routing": None,
+        "pending_extension": None,
         "duplicates": _duplicates(user, case),
     }
     return case
@@ -200,7 +226,7 @@ def case_create(request, payload: CaseIn):
         reporter_name=payload.reporter_name,
         reporter_contact=payload.reporter_contact,
     )
-    return Status(201, case_detail_data(user, case))
+    return Status(201, new_case_detail_data(user, case))
 
 
 @router.get("", response={200: list[CaseOut], **ERRORS}, summary="Cases in scope, filtered")

@@ -10,7 +10,8 @@ from gridgov.territory.models import Department, Level, Region
 
 def access_region(user, code: str, *, include_retired: bool = True) -> Region:
     """The region with this code if the user may see it; NotFound for missing and out of scope alike."""
-    region = Region.objects.select_related("parent").filter(code=str(code)).first()
+    # Two levels of parents: enough to know a grid's township (cases.services.intake.township_of) without a query.
+    region = Region.objects.select_related("parent__parent").filter(code=str(code)).first()
     if (
         region is None
         or not scope_for(user).can_see(region)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,17 +23,29 @@ from gridgov.territory.models import Department, Level, Region
 def next_case_number(day) -> str:
     """'YYYYMMDD' + a 5-digit daily sequence. One UPDATE … RETURNING takes the row lock and the number at once;
     callers take it as late as they can, since the lock lasts until their transaction commits."""
-    CaseCounter.objects.get_or_create(day=day)
     table = connection.ops.quote_name(CaseCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])
-        (last,) = cursor.fetchone()
-    return f"{day:%Y%m%d}{last:05d}"
+        row = cursor.fetchone()
+        if row is None:  # the day's first case: make the day's row, then take its first number the same way
+            CaseCounter.objects.get_or_create(day=day)
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])
+            row = cursor.fetchone()
+    return f"{day:%Y%m%d}{row[0]:05d}"
 
 
 def township_of(region: Region) -> Region:
-    if region.level == Level.TOWNSHIP:
-        return region
+    """The township a region lies in. Walks parents already loaded with the region (``select_related``), and
+    asks the database only when they were not."""
+    node = region
+    while node.level != Level.TOWNSHIP and node.level in (Level.VILLAGE, Level.GRID):
+        if not Region.parent.is_cached(node):
+            break
+        node = node.parent
+        if node is None:
+            break
+    if node is not None and node.level == Level.TOWNSHIP:
+        return node
     township = Region.objects.filter(code__in=region.ancestor_codes(), level=Level.TOWNSHIP).first()
     if township is None:
         raise InvalidInput(fields={"region": [_("发生地须在某个乡镇(街道)之内。")]})
@@ -51,7 +64,6 @@ def _coordinate(value, low, high, field):
     return number
 
 
-@transaction.atomic
 def case_report(
     *,
     actor,
@@ -66,7 +78,9 @@ def case_report(
     reporter_name: str = "",
     reporter_contact: str = "",
 ) -> Case:
-    """Files a case in state 已受理. ``actor=None`` is a system source (the tip line, a sensor)."""
+    """Files a case in state 已受理. ``actor=None`` is a system source (the tip line, a sensor).
+
+    The returned case carries ``filed_event``, the timeline's first event."""
     if source not in CaseSource.values:
         raise InvalidInput(fields={"source": [_("来源无效。")]})
     if category is None or not category.is_active:
@@ -97,12 +111,12 @@ def case_report(
             raise InvalidInput(fields={"reporter_contact": [str(exc)]}) from exc
         contact_sealed, contact_masked = seal(phone), mask_phone(phone)
     now = timezone.now()
-    township = township_of(region)
-    case = Case.objects.create(
-        number=next_case_number(timezone.localdate(now)),
+    # Everything is checked and built before the transaction: it holds the case-number row (on SQLite, the
+    # database's write lock) only for the writes themselves.
+    case = Case(
         category=category,
         region=region,
-        township=township,
+        township=township_of(region),
         source=source,
         title=title,
         description=description,
@@ -111,7 +125,7 @@ def case_report(
         longitude=_coordinate(longitude, -180, 180, "longitude"),
         reported_by=actor,
     )
-    CaseReport.objects.create(
+    report = CaseReport(
         case=case,
         source=source,
         reporter=actor,
@@ -120,13 +134,21 @@ def case_report(
         reporter_contact_masked=contact_masked,
         description=description,
     )
-    CaseEvent.objects.create(case=case, action="report", actor=actor, to_state=case.state, note=title)
-    audit_record(
-        actor=actor,
-        action="case.report",
-        obj=case,
-        changes={"category": category.code, "region": region.code},
-    )
+    # Kept on the case for the adapters that answer with the case just filed (its whole timeline so far).
+    case.filed_event = CaseEvent(case=case, action="report", actor=actor, to_state=case.state, note=title)
+    with transaction.atomic():
+        case.number = next_case_number(timezone.localdate(now))
+        case.save(force_insert=True)
+        report.case = case
+        report.save(force_insert=True)
+        case.filed_event.case = case
+        case.filed_event.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            action="case.report",
+            obj=case,
+            changes={"category": category.code, "region": region.code},
+        )
     return case
 
 
@@ -148,27 +170,63 @@ def _distance_m(lat1, lng1, lat2, lng2) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
+#: The most suspected duplicates shown beside a case.
+DUPLICATES_SHOWN = 10
+
+
 def case_duplicates(case: Case) -> list[Case]:
     """Open cases of the same category that look like the same problem: in the same grid (or village/township),
-    or within GRIDGOV_DUPLICATE_METERS of it, filed within GRIDGOV_DUPLICATE_HOURS."""
+    or within GRIDGOV_DUPLICATE_METERS of it, filed within GRIDGOV_DUPLICATE_HOURS. Oldest first.
+
+    The database narrows to the same region or, for a case with coordinates, a box around it (an index range on
+    category, township and time does the rest); the exact distance is checked here on the few rows left."""
     since = case.created_at - timedelta(hours=settings.GRIDGOV_DUPLICATE_HOURS)
+    where = Q(region_id=case.region_id)
+    meters = settings.GRIDGOV_DUPLICATE_METERS
+    if case.latitude is not None and case.longitude is not None:
+        lat, lng = float(case.latitude), float(case.longitude)
+        dlat = meters / 111_000 + 1e-6
+        dlng = meters / (111_000 * max(math.cos(math.radians(lat)), 0.01)) + 1e-6
+        where |= Q(
+            latitude__gte=Decimal(str(round(lat - dlat, 6))),
+            latitude__lte=Decimal(str(round(lat + dlat, 6))),
+            longitude__gte=Decimal(str(round(lng - dlng, 6))),
+            longitude__lte=Decimal(str(round(lng + dlng, 6))),
+        )
     candidates = (
         Case.objects.filter(
-            category=case.category, township=case.township, created_at__gte=since, state__in=OPEN_STATES
+            where,
+            category_id=case.category_id,
+            township_id=case.township_id,
+            created_at__gte=since,
+            state__in=OPEN_STATES,
         )
         .exclude(pk=case.pk)
         .select_related("region")
-        .order_by("created_at")[:50]
+        .only(
+            "id",
+            "number",
+            "title",
+            "state",
+            "created_at",
+            "latitude",
+            "longitude",
+            "region",
+            "region__name",
+            "region__path",
+        )
+        .order_by("created_at")
     )
     found = []
-    for other in candidates:
+    for other in candidates[: DUPLICATES_SHOWN * 5]:
         same_place = other.region_id == case.region_id
         near = (
             case.latitude is not None
             and other.latitude is not None
-            and _distance_m(case.latitude, case.longitude, other.latitude, other.longitude)
-            <= settings.GRIDGOV_DUPLICATE_METERS
+            and _distance_m(case.latitude, case.longitude, other.latitude, other.longitude) <= meters
         )
         if same_place or near:
             found.append(other)
+            if len(found) == DUPLICATES_SHOWN:
+                break
     return found
