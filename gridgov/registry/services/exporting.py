@@ -3,7 +3,6 @@ plus the township and village for reading, written row by row with constant memo
 
 from pathlib import Path
 
-import xlsxwriter
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import translation
@@ -13,6 +12,7 @@ from gridgov.core.crypto import unseal
 from gridgov.core.exceptions import InvalidInput, NotAllowed
 from gridgov.core.models import AccessLog
 from gridgov.core.scope import scope_for
+from gridgov.core.xlsx import Workbook
 from gridgov.registry.columns import COLUMNS
 from gridgov.registry.models import Household, Licence, Place, Resident, tags_from_text
 from gridgov.registry.policies import RegistryPolicy
@@ -157,54 +157,50 @@ def _registry_export(
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
-    header_format = book.add_format({"bold": True, "bg_color": "#DCE6F4", "border": 1})
+    book = Workbook(path)
     headers = [_("乡镇(街道)"), _("村(社区)"), *(c.header for c in columns)]
-    sheets: dict[str, tuple] = {}
+    sheets: dict[str, object] = {}
 
     single_sheet = _("台账")  # looked up once: gettext per row was a measurable share of a county export
 
     def sheet_for(township: str):
         name = (township or single_sheet)[:SHEET_NAME_MAX] if by_township else single_sheet
         if name not in sheets:
-            sheet = book.add_worksheet(name)
-            for col, header in enumerate(headers):
-                sheet.write_string(0, col, header, header_format)
-                sheet.set_column(col, col, 16)
-            sheet.freeze_panes(1, 0)
-            sheets[name] = [sheet, 1]
+            sheet = book.add_sheet(name)
+            sheet.set_column_width(0, len(headers) - 1, 16)
+            sheet.freeze_top_rows(1)
+            sheet.write_row(headers, style=Workbook.HEADER)
+            sheets[name] = sheet
         return sheets[name]
 
+    yes, no = _("是"), _("否")
     count = 0
-    for record in qs.iterator(chunk_size=CHUNK):
-        township, village = record[0], record[1]
-        values = list(record[3:])
-        out = [township or "", village or ""]
-        for column in columns:
-            source = spec["values"][column.key]
-            if isinstance(source, tuple):
-                sealed, masked = values.pop(0), values.pop(0)
-                out.append(unseal(sealed) if unmask else masked)
-                continue
-            value = values.pop(0)
-            if column.key == "tags":
-                value = "、".join(tags_from_text(value))
-            elif isinstance(value, bool):
-                value = _("是") if value else _("否")
-            elif column.key in choice_labels and value in choice_labels[column.key]:
-                value = choice_labels[column.key][value]
-            out.append("" if value is None else value)
-        entry = sheet_for(township)
-        sheet, row = entry
-        for col, value in enumerate(out):
-            if isinstance(value, int):
-                sheet.write_number(row, col, value)
-            else:
-                sheet.write_string(row, col, str(value))
-        entry[1] += 1
-        count += 1
-    if not sheets:
-        sheet_for("")
+    try:
+        for record in qs.iterator(chunk_size=CHUNK):
+            township, village = record[0], record[1]
+            values = list(record[3:])
+            out = [township or "", village or ""]
+            for column in columns:
+                source = spec["values"][column.key]
+                if isinstance(source, tuple):
+                    sealed, masked = values.pop(0), values.pop(0)
+                    out.append(unseal(sealed) if unmask else masked)
+                    continue
+                value = values.pop(0)
+                if column.key == "tags":
+                    value = "、".join(tags_from_text(value))
+                elif isinstance(value, bool):
+                    value = yes if value else no
+                elif column.key in choice_labels and value in choice_labels[column.key]:
+                    value = choice_labels[column.key][value]
+                out.append(value)
+            sheet_for(township).write_row(out)
+            count += 1
+        if not sheets:
+            sheet_for("")
+    except BaseException:
+        book.discard()
+        raise
     book.close()
     if unmask:
         AccessLog.objects.create(

@@ -135,9 +135,9 @@ def sealed_number(value: str, purpose: str, column: str):
     return seal(phone), blind_index(purpose, phone), mask_phone(phone)
 
 
-def resident_id(value: str, column: str):
+def resident_id(value: str, column: str, *, today: dt.date | None = None):
     try:
-        parsed = parse_resident_id(value)
+        parsed = parse_resident_id(value, today=today)
     except IdentityError as exc:
         raise RowError(column, str(exc)) from exc
     return parsed, seal(parsed.number), blind_index("ric", parsed.number), mask_resident_id(parsed.number)
@@ -170,6 +170,7 @@ class Importer:
         self.scope = scope_for(actor) if actor is not None else None
         self.header_map = header_map
         self.grids: dict[str, tuple[int, str]] = {}
+        self.today = timezone.localdate()  # birth dates are checked against it: once per import, not per row
 
     def load_grids(self) -> None:
         qs = Region.objects.filter(level=Level.GRID, is_active=True)
@@ -245,7 +246,7 @@ class HouseholdImporter(Importer):
         head_id = self.cell(cells, "head_id")
         if head_id.strip():
             _parsed, row["head_id_sealed"], row["head_id_index"], row["head_id_masked"] = resident_id(
-                head_id, "户主身份证号"
+                head_id, "户主身份证号", today=self.today
             )
         else:
             row["head_id_sealed"] = row["head_id_index"] = row["head_id_masked"] = ""
@@ -290,7 +291,7 @@ class ResidentImporter(Importer):
         row = {"household_code": text(self.cell(cells, "household"), "户编号", required=True, max_length=32)}
         row["name"] = text(self.cell(cells, "name"), "姓名", required=True, max_length=50)
         parsed, row["id_sealed"], row["id_index"], row["id_masked"] = resident_id(
-            self.cell(cells, "id_number"), "身份证号"
+            self.cell(cells, "id_number"), "身份证号", today=self.today
         )
         row["gender"], row["birth_date"] = parsed.gender, parsed.birth_date
         row["phone_sealed"], row["phone_index"], row["phone_masked"] = sealed_number(
