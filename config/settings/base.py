@@ -1,6 +1,8 @@
 """Settings shared by every gridgov environment. ``dev`` (the default, used by ``make demo``), ``test`` and
 ``prod`` build on this module."""
 
+import os
+
 import dj_database_url
 
 from config.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str
@@ -180,3 +182,8 @@ AXES_VERBOSE = False
 GRIDGOV_DUPLICATE_HOURS = env_int("GRIDGOV_DUPLICATE_HOURS", 72)
 GRIDGOV_DUPLICATE_METERS = env_int("GRIDGOV_DUPLICATE_METERS", 300)
 GRIDGOV_ESCALATION_INTERVAL_SECONDS = env_int("GRIDGOV_ESCALATION_INTERVAL_SECONDS", 300)
+
+# Registry imports of at least GRIDGOV_IMPORT_PARALLEL_MIN_ROWS rows check and seal their rows in this many worker
+# processes (forked; 0 turns it off) while the importing process reads and writes.
+GRIDGOV_IMPORT_WORKERS = env_int("GRIDGOV_IMPORT_WORKERS", 2 if (os.cpu_count() or 1) > 1 else 0)
+GRIDGOV_IMPORT_PARALLEL_MIN_ROWS = env_int("GRIDGOV_IMPORT_PARALLEL_MIN_ROWS", 20_000)

@@ -271,3 +271,36 @@ def test_rejections_are_all_counted_when_the_report_is_capped(territory, monkeyp
     )
     report = registry_import(actor=None, kind="residents", table=table(text))
     assert (report.rejected, len(report.errors), report.created) == (3, 1, 0)
+
+
+def test_rows_cleaned_in_worker_processes_give_the_same_result(territory, settings):
+    """A large import checks and seals its rows in forked worker processes: same rows stored, same rejections
+    (row, column, reason) in file order, duplicates inside the file still caught across chunks."""
+    lines = [HEADER]
+    for i in range(2500):
+        lines.append(
+            f"W{i:05d},{territory.grid_a1_1.code},常营西村{i}号,户主{i},{make_id(sequence=f'{i % 1000:03d}')},138{i:08d},3,"
+        )
+    lines[10] = lines[10].replace(territory.grid_a1_1.code, "411627999999001")  # no such grid
+    lines[1500] = lines[1500].replace(",3,", ",三,")  # not a number
+    lines[2400] = lines[1200]  # a duplicate of row 1201, in another chunk
+    text = "\n".join(lines)
+    settings.GRIDGOV_IMPORT_WORKERS = 0
+    assert importing.import_workers(len(lines)) == 0
+    sequential = registry_import(actor=None, kind="households", table=table(text))
+    stored = list(Household.objects.order_by("code").values_list("code", "grid_id", "head_id_index", "members"))
+    Household.objects.all().delete()
+
+    settings.GRIDGOV_IMPORT_WORKERS = 2
+    settings.GRIDGOV_IMPORT_PARALLEL_MIN_ROWS = 100
+    assert importing.import_workers(len(lines)) == 2
+    parallel = registry_import(actor=None, kind="households", table=table(text))
+    assert (parallel.created, parallel.rejected) == (sequential.created, sequential.rejected) == (2497, 3)
+    assert [(e.row, e.column, e.reason) for e in parallel.errors] == [
+        (e.row, e.column, e.reason) for e in sequential.errors
+    ]
+    assert [e.row for e in parallel.errors] == [11, 1501, 2401]
+    assert (
+        list(Household.objects.order_by("code").values_list("code", "grid_id", "head_id_index", "members"))
+        == stored
+    )
