@@ -7,14 +7,17 @@ class RejectNullBytesMiddleware:
 
     PostgreSQL cannot store or compare text containing NUL, so such a value would otherwise surface as a 500
     from whichever query first used it. Form fields are covered by Django's own validators. The API does the
-    same check itself, after authentication, so that its answers keep their JSON format and 401 comes first.
+    same check itself, after authentication, so that its answers keep their JSON format and 401 comes first;
+    Open311 answers it in the GeoReport error format of its own.
     """
+
+    SELF_CHECKING = ("/api/", "/open311/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(self.SELF_CHECKING):
             return self.get_response(request)
         if "\x00" in request.path or any(
             "\x00" in key or "\x00" in value for key, value in request.GET.items()
