@@ -187,3 +187,20 @@ GRIDGOV_ESCALATION_INTERVAL_SECONDS = env_int("GRIDGOV_ESCALATION_INTERVAL_SECON
 # processes (forked; 0 turns it off) while the importing process reads and writes.
 GRIDGOV_IMPORT_WORKERS = env_int("GRIDGOV_IMPORT_WORKERS", 2 if (os.cpu_count() or 1) > 1 else 0)
 GRIDGOV_IMPORT_PARALLEL_MIN_ROWS = env_int("GRIDGOV_IMPORT_PARALLEL_MIN_ROWS", 20_000)
+
+# The public tip line (gridgov/tips, docs/tips.md); further limits are read with defaults there.
+GRIDGOV_TIP_HOTLINE = env_str("GRIDGOV_TIP_HOTLINE", "0394-12345")
+GRIDGOV_TIP_RATE_PER_CLIENT_HOUR = env_int("GRIDGOV_TIP_RATE_PER_CLIENT_HOUR", 10)
+GRIDGOV_TIP_RATE_PER_PHONE_DAY = env_int("GRIDGOV_TIP_RATE_PER_PHONE_DAY", 5)
+
+# Notices down the grid (gridgov/notices, docs/notices.md). Links in messages start with GRIDGOV_SITE_URL; group
+# webhooks may only point at the hosts listed (the "send test message" button must not reach the intranet).
+GRIDGOV_SITE_URL = env_str("GRIDGOV_SITE_URL", "http://127.0.0.1:8000")
+GRIDGOV_NOTICES_WEBHOOK_HOSTS = env_list(
+    "GRIDGOV_NOTICES_WEBHOOK_HOSTS", ["qyapi.weixin.qq.com", "oapi.dingtalk.com"]
+)
+GRIDGOV_SMS_GATEWAY_URL = env_str("GRIDGOV_SMS_GATEWAY_URL", "")
+GRIDGOV_SMS_GATEWAY_TOKEN = env_str("GRIDGOV_SMS_GATEWAY_TOKEN", "")
+GRIDGOV_SMS_SIGN_NAME = env_str("GRIDGOV_SMS_SIGN_NAME", "")
+GRIDGOV_SMS_TEMPLATE = env_str("GRIDGOV_SMS_TEMPLATE", "")
+GRIDGOV_NOTICES_BOT_PER_MINUTE = env_int("GRIDGOV_NOTICES_BOT_PER_MINUTE", 20)

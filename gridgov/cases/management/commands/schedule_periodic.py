@@ -1,11 +1,21 @@
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
-from gridgov.cases.tasks import schedule_escalation
+#: gridgov's periodic tasks: each entry queues a task that re-queues itself, unless one is queued already.
+PERIODIC = [
+    ("overdue case escalation", "gridgov.cases.tasks.schedule_escalation"),
+    ("tip reward proposals", "gridgov.tips.tasks.schedule_reward_proposals"),
+    ("notice deliveries, reminders and escalation", "gridgov.notices.tasks.schedule_periodic"),
+]
 
 
 class Command(BaseCommand):
-    help = "Queues gridgov's periodic tasks (overdue escalation) unless they are already queued. Idempotent."
+    help = (
+        "Queues gridgov's periodic tasks (overdue escalation, tip reward proposals, notice reminders) unless they "
+        "are already queued. Idempotent; `make demo` and scripts/serve.sh run it before the worker starts."
+    )
 
     def handle(self, *args, **options):
-        queued = schedule_escalation()
-        self.stdout.write("escalation scheduled" if queued else "escalation already scheduled")
+        for label, path in PERIODIC:
+            queued = import_string(path)()
+            self.stdout.write(f"{label}: {'scheduled' if queued else 'already scheduled'}")
