@@ -1,0 +1,47 @@
+"""``gridgov aqi --date D --pm25 … [--hourly]``: the AQI of one set of concentrations, as one JSON object."""
+
+import datetime as dt
+import json
+import math
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gridgov.air.engine import POLLUTANTS, aqi_compute
+from gridgov.air.tables import aqi_table_for
+
+
+def _concentration(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"must be a finite number >= 0: {text!r}")
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Prints the AQI of HJ 633 for the given concentrations as one JSON object. Without --hourly the values are "
+        "daily (24-hour means; --o3 the daily maximum 8-hour mean); µg/m³, CO in mg/m³."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", required=True, help="the day the values belong to (chooses the table)")
+        for key in POLLUTANTS:
+            parser.add_argument(f"--{key}", type=_concentration, default=None)
+        parser.add_argument(
+            "--o3-1h", dest="o3_1h", type=_concentration, default=None, help="daily max 1-hour O3"
+        )
+        parser.add_argument("--hourly", action="store_true", help="1-hour values (real-time AQI)")
+
+    def handle(self, *args, date, hourly, o3_1h, **options):
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            raise CommandError(f"--date: not a date (YYYY-MM-DD): {date!r}") from None
+        values = {key: options.get(key) for key in POLLUTANTS}
+        if all(v is None for v in values.values()):
+            raise CommandError("give at least one of --" + ", --".join(POLLUTANTS))
+        result = aqi_compute(aqi_table_for(day), values, hourly=hourly, o3_1h=None if hourly else o3_1h)
+        self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
