@@ -1,6 +1,7 @@
 """Forms of the tip pages. They parse and check the shape of input; the services judge it, and their field errors
 are put back on these forms."""
 
+import secrets
 import time
 
 from django import forms
@@ -16,7 +17,17 @@ STARTED_SALT = "gridgov.tips.form-started"
 
 
 def started_token() -> str:
-    return signing.dumps(int(time.time()), salt=STARTED_SALT)
+    """When the page was opened, and a random nonce: the token also tells one filling-in of the form from another
+    (a form sent twice files one tip), so two people opening the page in the same second must not share it."""
+    return signing.dumps([int(time.time()), secrets.token_urlsafe(12)], salt=STARTED_SALT)
+
+
+def _started_at(value) -> int:
+    if isinstance(value, list) and value and isinstance(value[0], int):
+        return value[0]
+    if isinstance(value, int):  # a page opened before the nonce was added
+        return value
+    raise signing.BadSignature("malformed")
 
 
 class TipForm(forms.Form):
@@ -58,6 +69,8 @@ class TipForm(forms.Form):
     def __init__(self, *args, categories, townships, villages, phone: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.phone = phone
+        #: The page's token once checked: it keys the form's single filing (see ``tip_submit``).
+        self.submission_key = ""
         self.fields["category"].queryset = categories
         self.fields["township"].queryset = townships
         self.fields["village"].queryset = villages
@@ -73,8 +86,8 @@ class TipForm(forms.Form):
             self.fields["reporter_name"].label = _("来电人姓名")
             self.fields["reporter_phone"].label = _("来电号码")
             self.fields["description"].label = _("来电反映的问题")
-            del self.fields["website"], self.fields["started"]
-        elif not self.is_bound:
+            del self.fields["website"]
+        if not self.is_bound:
             self.initial["started"] = started_token()
 
     def _check_human(self):
@@ -89,15 +102,34 @@ class TipForm(forms.Form):
                 salt=STARTED_SALT,
                 max_age=tip_setting("FORM_MAX_AGE_SECONDS", 86400),
             )
+            started_at = _started_at(started)
         except signing.BadSignature:
             self.add_error(None, _("页面已过期，请检查内容后再次提交。"))
             return
-        if time.time() - int(started) < tip_setting("MIN_FILL_SECONDS", 3):
+        if time.time() - started_at < tip_setting("MIN_FILL_SECONDS", 3):
             self.add_error(None, _("提交太快了，请检查内容后再次提交。"))
+            return
+        self.submission_key = self.data.get("started") if isinstance(started, list) else ""
+
+    def _check_phone_token(self):
+        """The officer's form is not timed (a call is typed as it comes), but its token still keys one filing."""
+        try:
+            started = signing.loads(
+                self.data.get("started") or "",
+                salt=STARTED_SALT,
+                max_age=tip_setting("FORM_MAX_AGE_SECONDS", 86400),
+            )
+            _started_at(started)
+        except signing.BadSignature:
+            return  # an old page or a script: filed without the double-send guard
+        if isinstance(started, list):
+            self.submission_key = self.data.get("started")
 
     def clean(self):
         data = super().clean()
-        if not self.phone:
+        if self.phone:
+            self._check_phone_token()
+        else:
             self._check_human()
         township, village = data.get("township"), data.get("village")
         if township and village and village.parent_id != township.pk:

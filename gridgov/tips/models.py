@@ -33,6 +33,9 @@ class Tip(models.Model):
     reporter_phone_index = models.CharField(max_length=32, blank=True, editable=False)
     #: Blind index of the client (IP address or an integration's key), for per-client rate limits.
     client_index = models.CharField(max_length=32, blank=True, editable=False)
+    #: Blind index of the client and the form it sent (one page load): a form sent twice (a double tap, a retried
+    #: request) files one tip, and the second answer gives the same tracking code.
+    submission_index = models.CharField(max_length=32, blank=True, editable=False)
     attached = models.BooleanField(_("并入已有案件"), default=False)
     is_spam = models.BooleanField(_("恶意/垃圾举报"), default=False)
     entered_by = models.ForeignKey(
@@ -56,14 +59,34 @@ class Tip(models.Model):
             models.Index(fields=["client_index", "created_at"], name="tip_client_rate_idx"),
             models.Index(fields=["case", "created_at"], name="tip_case_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission_index"],
+                condition=~Q(submission_index=""),
+                name="tip_submission_unique",
+            )
+        ]
 
     def __str__(self) -> str:
-        return self.tracking_code
+        # Not the tracking code: str() lands in the audit log and the access log, which the county admin reads,
+        # and the code (with the secret) is what claims a reward.
+        return f"#{self.pk}"
 
     @property
     def tracking_code_display(self) -> str:
         code = self.tracking_code
         return f"{code[:4]}-{code[4:8]}-{code[8:]}" if len(code) > 8 else code
+
+
+class TipRateKey(models.Model):
+    """One row per rate-limited key (a client's or a phone's blind index), locked by every tip of that key while it
+    counts and inserts: the limit then holds under a burst of concurrent submissions (PostgreSQL's row lock; on
+    SQLite the IMMEDIATE write transaction serialises them anyway)."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class RewardRule(models.Model):
@@ -159,6 +182,14 @@ class Reward(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="paid") | Q(paid_at__isnull=False, paid_by__isnull=False),
                 name="reward_paid_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__gte=models.F("min_amount")), name="reward_range_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True)
+                | Q(amount__gte=models.F("min_amount"), amount__lte=models.F("max_amount")),
+                name="reward_amount_in_range",
             ),
         ]
 

@@ -8,6 +8,7 @@ from gridgov.core.scope import scope_for
 from gridgov.territory.models import Level, Region
 from gridgov.tips.models import Reward, RewardRule, Tip
 from gridgov.tips.policies import REWARD_DECIDERS, TIP_READERS, TipPolicy
+from gridgov.tips.services.codes import normalize_code
 
 TIP_RELATED = ("case", "case__category", "case__region", "case__township", "reward")
 REWARD_FILTERS = ("none", *Reward.State.values)
@@ -26,9 +27,12 @@ def tip_list(*, user, channel: str = "", reward: str = "", spam: bool | None = N
         qs = qs.filter(is_spam=spam)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(
-            Q(case__number__startswith=q) | Q(tracking_code=q.upper()) | Q(description__contains=q)
-        )
+        match = Q(case__number__startswith=q) | Q(description__contains=q)
+        if TipPolicy.is_reward_officer(user):
+            # only the reward officer looks tips up by tracking code: for anyone else, a hit would tie a code
+            # someone read out (or showed) to a tip
+            match |= Q(tracking_code=normalize_code(q))
+        qs = qs.filter(match)
     return qs.order_by("-created_at", "-id")
 
 

@@ -271,6 +271,8 @@ def reward_record_payment(*, actor, reward: Reward, method: str, reference: str 
         raise InvalidInput(fields={"method": [_("请选择发放方式。")]})
     now = timezone.now()
     paid_at = paid_at or now
+    if timezone.is_naive(paid_at):  # a time typed without an offset is the county's local time
+        paid_at = timezone.make_aware(paid_at, timezone.get_default_timezone())
     if paid_at > now:
         raise InvalidInput(fields={"paid_at": [_("发放时间不能晚于现在。")]})
     if reward.claimed_at and paid_at < reward.claimed_at.replace(second=0, microsecond=0):

@@ -20,7 +20,7 @@ from gridgov.core.crypto import blind_index, seal
 from gridgov.core.exceptions import ApplicationError, InvalidInput
 from gridgov.core.identity import IdentityError, mask_phone, normalize_phone
 from gridgov.territory.models import Level, Region
-from gridgov.tips.models import Tip
+from gridgov.tips.models import Reward, Tip, TipRateKey
 from gridgov.tips.services.codes import hash_secret, new_secret, new_tracking_code
 
 MAX_DESCRIPTION = 2000
@@ -101,6 +101,19 @@ def tip_find_duplicate(
         if not address and not other_address and latitude is None and other_lat is None:
             return Case.objects.get(pk=pk)
     return None
+
+
+def _lock_rate_keys(*, client_index: str, phone_index: str) -> None:
+    """Locks the rate-limit rows of this client and this phone until the transaction ends, so that counting the
+    recent tips and inserting this one happen as one step: concurrent tips of one key queue here instead of all
+    counting the same number. Keys are locked in one order (no deadlock between two tips sharing both)."""
+    keys = sorted(
+        {f"c:{client_index}" if client_index else "", f"p:{phone_index}" if phone_index else ""} - {""}
+    )
+    if not keys:
+        return
+    TipRateKey.objects.bulk_create([TipRateKey(key=key) for key in keys], ignore_conflicts=True)
+    list(TipRateKey.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("key"))
 
 
 def _check_rate(*, client_index: str, phone_index: str, now) -> None:
@@ -208,6 +221,7 @@ def tip_submit(
     photos=(),
     channel: str = Tip.Channel.WEB,
     client_key: str = "",
+    submission_key: str = "",
     actor=None,
 ) -> TipReceipt:
     """Files a tip from the public page, the phone line (``actor`` = the staff member typing it) or Open311.
@@ -215,6 +229,10 @@ def tip_submit(
     The case is filed as a system source (``actor=None``): the reporter's name and phone go only into the Tip,
     sealed, never into the case, its reports, its events or the audit log. A tip that repeats an open case
     attaches to it as one more report; the reporter still gets a code of their own.
+
+    ``submission_key`` identifies one filling-in of the form (the page's random token): the same key, client,
+    category, place and description file one tip only, and sending them again answers with that tip's code and a
+    fresh secret.
     """
     description, title, name, phone = _validate(
         category=category,
@@ -234,15 +252,33 @@ def tip_submit(
         )
     address = (address or "").strip()[:200]
     photo_data = _read_photos(photos)
-    now = timezone.now()
     client_index = blind_index("tip_client", client_key.strip()) if client_key else ""
     phone_index = blind_index("phone", phone) if phone else ""
-    _check_rate(client_index=client_index, phone_index=phone_index, now=now)
+    # the content is part of the key: going back to the same page and sending another tip is a new tip
+    submission_index = (
+        blind_index(
+            "tip_submission",
+            f"{client_key.strip()}|{submission_key.strip()}|{category.pk}|{region.pk}|{description}",
+        )
+        if submission_key
+        else ""
+    )
+    if submission_index:
+        again = _resubmitted(submission_index, actor=actor)
+        if again is not None:
+            return again
+    # a cheap early refusal that takes no lock: a flood of refused tips does not queue on the write lock
+    _check_rate(client_index=client_index, phone_index=phone_index, now=timezone.now())
     secret = new_secret()
     for _attempt in range(5):
         code = new_tracking_code()
         try:
             with transaction.atomic():
+                # the check that counts: under the key's lock, in the transaction that inserts the tip
+                _lock_rate_keys(client_index=client_index, phone_index=phone_index)
+                if submission_index and Tip.objects.filter(submission_index=submission_index).exists():
+                    raise _Resubmitted()
+                _check_rate(client_index=client_index, phone_index=phone_index, now=timezone.now())
                 tip = _file(
                     category=category,
                     region=region,
@@ -255,6 +291,7 @@ def tip_submit(
                     phone=phone,
                     phone_index=phone_index,
                     client_index=client_index,
+                    submission_index=submission_index,
                     anonymous=anonymous or not (name or phone),
                     channel=channel,
                     actor=actor,
@@ -263,11 +300,42 @@ def tip_submit(
                     photo_data=photo_data,
                 )
             return TipReceipt(tip=tip, tracking_code=tip.tracking_code, secret=secret)
-        except IntegrityError:
+        except (IntegrityError, _Resubmitted):
+            if submission_index:
+                again = _resubmitted(submission_index, actor=actor)
+                if again is not None:
+                    return again  # the same form, sent twice at once: the other request filed it
             if Tip.objects.filter(tracking_code=code).exists():
                 continue  # a code collision (1 in 10^13): draw another
             raise
     raise RuntimeError("could not draw a free tracking code")
+
+
+class _Resubmitted(Exception):
+    """The form was filed by a concurrent request while this one waited for the lock."""
+
+
+def _resubmitted(submission_index: str, *, actor) -> TipReceipt | None:
+    """The receipt of a form that was already filed (sent twice): the same tip and tracking code, with a new claim
+    secret, since the first one is kept only as a hash and the first answer may never have reached the reporter.
+    Only the same client with the same page load (a signed, random token) gets here."""
+    with transaction.atomic():
+        tip = (
+            Tip.objects.select_for_update()
+            .select_related("case")
+            .filter(submission_index=submission_index)
+            .first()
+        )
+        if tip is None:
+            return None
+        if Reward.objects.filter(tip=tip).exists():
+            # an old page sent again long after: never change the secret of a tip already in the reward flow
+            raise InvalidInput(_("页面已过期，请检查内容后再次提交。"))
+        secret = new_secret()
+        tip.secret = hash_secret(secret)
+        tip.save(update_fields=["secret"])
+        audit_record(actor=actor, action="tip.resubmit", obj=tip, changes={"case": tip.case.number})
+    return TipReceipt(tip=tip, tracking_code=tip.tracking_code, secret=secret)
 
 
 def _file(
@@ -283,6 +351,7 @@ def _file(
     phone,
     phone_index,
     client_index,
+    submission_index,
     anonymous,
     channel,
     actor,
@@ -322,6 +391,7 @@ def _file(
         reporter_phone_masked=mask_phone(phone),
         reporter_phone_index=phone_index,
         client_index=client_index,
+        submission_index=submission_index,
         attached=existing is not None,
         entered_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -329,8 +399,9 @@ def _file(
     tip.full_clean(exclude=["case", "entered_by"], validate_unique=False)
     tip.save()
     for index, (data, suffix) in enumerate(photo_data, start=1):
-        # a neutral file name: the phone's own name for a photo may carry the reporter's name
-        attachment_add(actor=None, case=case, upload=ContentFile(data, name=f"tip-{code}-{index}{suffix}"))
+        # a neutral file name: the phone's own name for a photo may carry the reporter's name, and the tracking
+        # code (with the secret, what claims the reward) must not reach the units that see the case's files
+        attachment_add(actor=None, case=case, upload=ContentFile(data, name=f"tip-photo-{index}{suffix}"))
     audit_record(
         actor=actor,
         action="tip.submit",

@@ -101,6 +101,7 @@ def tip_new(request):
                     anonymous=data["anonymous"],
                     photos=data["photos"],
                     client_key=client_key(request),
+                    submission_key=form.submission_key,
                 )
             except TipRateLimited as exc:
                 form.add_error(None, str(exc.message))

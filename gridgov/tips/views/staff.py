@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -276,6 +277,7 @@ def phone(request):
                     anonymous=data["anonymous"],
                     photos=data["photos"],
                     channel=Tip.Channel.PHONE,
+                    submission_key=form.submission_key,
                     actor=user,
                 )
                 status = 201
@@ -308,7 +310,7 @@ def rules(request):
             raise PermissionDenied(_("只有系统管理员可以修改奖励标准。"))
         rule = next((r for r in items if str(r.pk) == request.POST.get("rule")), None)
         if rule is None:
-            raise PermissionDenied(_("奖励标准不存在。"))
+            raise Http404(_("奖励标准不存在。"))
         form = RuleForm(request.POST, instance=RewardRule(category=rule.category), prefix=f"r{rule.pk}")
         if form.is_valid():
             data = form.cleaned_data
