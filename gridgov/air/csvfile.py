@@ -24,6 +24,19 @@ class CsvHeaderError(ValueError):
     pass
 
 
+class CsvFormatError(CsvHeaderError):
+    """A line the csv module cannot read at all (a field above its size limit, a broken quote …)."""
+
+
+#: How much of a bad cell an error message quotes: enough to find it, not the whole of a runaway cell.
+QUOTE = 40
+
+
+def quoted(text) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= QUOTE else text[:QUOTE] + "…"
+
+
 def parse_time(text: str) -> dt.datetime | None:
     text = (text or "").strip()
     if not text:
@@ -56,14 +69,30 @@ def read_rows(handle) -> Iterator[ReadingRow | RowError]:
     if not any(p in headers for p in POLLUTANTS):
         raise CsvHeaderError(_("至少需要一列污染物：%(columns)s") % {"columns": ", ".join(POLLUTANTS)})
     reader.fieldnames = headers
-    for number, record in enumerate(reader, start=2):
+    number = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvFormatError(
+                _("第 %(row)s 行之后的内容无法按 CSV 读取：%(error)s") % {"row": number, "error": exc}
+            ) from exc
+        number += 1
+        nul = next((k for k, v in record.items() if isinstance(v, str) and "\x00" in v), None)
+        if nul is not None:
+            yield RowError(number, str(nul), _("含有空字符（NUL），不是文本。"))
+            continue
         values, valid, error = {}, {}, None
         for key in POLLUTANTS:
             try:
                 values[key] = parse_number(record.get(key) or "")
             except ValueError:
                 error = RowError(
-                    number, key, _("%(name)s 不是数字：%(value)s") % {"name": key, "value": record.get(key)}
+                    number,
+                    key,
+                    _("%(name)s 不是数字：%(value)s") % {"name": key, "value": quoted(record.get(key))},
                 )
                 break
             flag = (record.get(f"{key}_valid") or "").strip().lower()
@@ -77,7 +106,7 @@ def read_rows(handle) -> Iterator[ReadingRow | RowError]:
         time_text = record.get("time") or ""
         moment = parse_time(time_text)
         if moment is None:
-            yield RowError(number, "time", _("时间无法识别：%(value)s") % {"value": time_text})
+            yield RowError(number, "time", _("时间无法识别：%(value)s") % {"value": quoted(time_text)})
             continue
         yield ReadingRow(
             row=number,

@@ -25,17 +25,22 @@ def aqi_tables() -> list[Table]:
         )
     if not tables:
         # No rows (a flushed test database): the shipped constants, so that scoring never fails.
-        tables = [
-            Table.from_values(
-                code=spec["code"],
-                name=spec["name"],
-                valid_from=spec["valid_from"],
-                breakpoints=spec["breakpoints"],
-                above=spec["above"],
-            )
-            for spec in AQI_TABLES
-        ]
+        tables = shipped_tables()
     return tables
+
+
+def shipped_tables() -> list[Table]:
+    """The tables as shipped in ``standards.py`` (what the data migration seeds), oldest first."""
+    return [
+        Table.from_values(
+            code=spec["code"],
+            name=spec["name"],
+            valid_from=spec["valid_from"],
+            breakpoints=spec["breakpoints"],
+            above=spec["above"],
+        )
+        for spec in AQI_TABLES
+    ]
 
 
 def aqi_table_for(day: date, tables: list[Table] | None = None) -> Table:

@@ -86,6 +86,21 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 flush()
         if batch:
             flush()
+    except CsvHeaderError as exc:
+        # A line the csv module cannot read (a runaway field, a broken quote): keep what was read before it and
+        # end the job with the reason, not with a class name.
+        if batch:
+            flush()
+        errors.sort(key=lambda e: e.row)
+        _save(
+            job,
+            state=ImportJob.State.FAILED,
+            message=_("导入中断：%(error)s（之前的行已保存）") % {"error": exc},
+            errors=[e.as_dict() for e in errors[:KEEP_ERRORS]],
+            content="",
+            finished_at=timezone.now(),
+        )
+        return job
     except Exception as exc:  # the job must end in a state the page can show, whatever happened
         errors.sort(key=lambda e: e.row)
         _save(

@@ -103,7 +103,10 @@ def validate_rows(
         error = None
         if row.station not in stations:
             error = RowError(
-                row.row, "station", _("站点编码 %(code)s 不存在或已停用。") % {"code": row.station}
+                row.row,
+                "station",
+                _("站点编码 %(code)s 不存在或已停用。")
+                % {"code": row.station if len(row.station) <= 40 else row.station[:40] + "…"},
             )
         elif row.observed_at is None:
             error = RowError(row.row, "time", _("缺少时间或时间格式不对。"))

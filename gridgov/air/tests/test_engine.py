@@ -89,6 +89,29 @@ def test_every_breakpoint_and_its_neighbours(table, indicator, i):
         assert value > IAQI_STEPS[i] and not flagged
 
 
+def test_the_shipped_tables_are_the_issue_values_written_out():
+    """Literal values from the issue (HJ 633—2012 表1 and the 2026 changes), not imported: the breakpoint tests
+    above read ``standards.py``, so a wrong value there would otherwise pass them."""
+    assert HJ633_2012 == {
+        "so2_24h": (0, 50, 150, 475, 800, 1600, 2100, 2620),
+        "so2_1h": (0, 150, 500, 650, 800),
+        "no2_24h": (0, 40, 80, 180, 280, 565, 750, 940),
+        "no2_1h": (0, 100, 200, 700, 1200, 2340, 3090, 3840),
+        "pm10_24h": (0, 50, 150, 250, 350, 420, 500, 600),
+        "co_24h": (0, 2, 4, 14, 24, 36, 48, 60),
+        "co_1h": (0, 5, 10, 35, 60, 90, 120, 150),
+        "o3_1h": (0, 160, 200, 300, 400, 800, 1000, 1200),
+        "o3_8h": (0, 100, 160, 215, 265, 800),
+        "pm25_24h": (0, 35, 75, 115, 150, 250, 350, 500),
+    }
+    assert HJ633_2012_ABOVE == {"so2_1h": {"use": "so2_24h"}, "o3_8h": {"use": "o3_1h"}}
+    changed = {k for k in HJ633_2026 if HJ633_2026[k] != HJ633_2012[k]}
+    assert changed == {"pm25_24h", "pm10_24h"}
+    assert HJ633_2026["pm25_24h"] == (0, 35, 60, 115, 150, 250, 350, 500)
+    assert HJ633_2026["pm10_24h"] == (0, 50, 120, 250, 350, 420, 500, 600)
+    assert HJ633_2026_ABOVE == {"so2_1h": {"iaqi": 200}, "o3_8h": {"iaqi": 300}}
+
+
 def test_values_inside_a_segment_are_rounded_up():
     # PM2.5 36: 50 + 50 × 1/40 = 51.25 → 52; 74: 50 + 50 × 39/40 = 98.75 → 99
     assert iaqi(T2012, "pm25_24h", 36) == (52, False)

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}") from exc
         errors: list[RowError] = []
+        fatal = None
         totals = {"received": 0, "created": 0, "updated": 0, "days": 0}
         with handle, tqdm(unit=" rows", desc="air_import", disable=options.get("verbosity", 1) == 0) as bar:
             batch = []
@@ -50,9 +51,13 @@ class Command(BaseCommand):
                 if batch:
                     flush()
             except CsvHeaderError as exc:
-                raise CommandError(str(exc)) from exc
+                fatal = str(exc)
             except UnicodeDecodeError as exc:
-                raise CommandError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+                fatal = f"{path}: not UTF-8 text ({exc.reason})"
+            if fatal and batch:
+                flush()  # the good rows read before the unreadable line are stored, as the summary says
+        if fatal and not totals["received"] and not errors:
+            raise CommandError(fatal)
         errors.sort(key=lambda e: e.row)
         if not quiet_errors:
             for error in errors:
@@ -61,3 +66,5 @@ class Command(BaseCommand):
             f"{totals['received']} rows: {totals['created']} new, {totals['updated']} replaced, "
             f"{len(errors)} rejected; {totals['days']} station-days recomputed"
         )
+        if fatal:
+            raise CommandError(fatal + " (the rows before it are stored, see above)")

@@ -5,9 +5,10 @@ import json
 import math
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from gridgov.air.engine import POLLUTANTS, aqi_compute
-from gridgov.air.tables import aqi_table_for
+from gridgov.air.engine import POLLUTANTS, aqi_compute, table_for
+from gridgov.air.tables import aqi_tables, shipped_tables
 
 
 def _concentration(text: str) -> float:
@@ -43,5 +44,13 @@ class Command(BaseCommand):
         values = {key: options.get(key) for key in POLLUTANTS}
         if all(v is None for v in values.values()):
             raise CommandError("give at least one of --" + ", --".join(POLLUTANTS))
-        result = aqi_compute(aqi_table_for(day), values, hourly=hourly, o3_1h=None if hourly else o3_1h)
+        try:
+            tables = aqi_tables()
+        except DatabaseError as exc:
+            # A database not yet migrated (or unreachable) must not turn a calculation into a traceback: score
+            # with the shipped tables and say so on stderr, so that stdout stays one JSON object.
+            self.stderr.write(f"AQI tables not readable from the database ({exc}); using the shipped tables.")
+            tables = shipped_tables()
+        table = table_for(tables, day)
+        result = aqi_compute(table, values, hourly=hourly, o3_1h=None if hourly else o3_1h)
         self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))

@@ -35,7 +35,10 @@
         type: "scatter",
         symbolSize: function (v) { return v[2] === null ? 14 : 22; },
         data: d.points.map(function (p) {
+          // labels of stations in the eastern half go to the left, so that a phone's narrow chart does not clip them
+          var east = b && p.value[0] > (b[0] + b[1]) / 2;
           return { name: p.name, value: p.value, kind: p.kind, category: p.category, url: p.url,
+                   label: { position: east ? "left" : "right" },
                    itemStyle: { color: p.color, borderColor: "#ffffff", borderWidth: 2, shadowBlur: 4, shadowColor: "rgba(0,0,0,.25)" } };
         }),
         label: { show: true, position: "right", formatter: function (p) { return p.data.name + (p.data.value[2] === null ? "" : " " + p.data.value[2]); }, fontSize: 11, color: "#2d3748" },

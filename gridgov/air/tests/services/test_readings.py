@@ -128,6 +128,28 @@ def test_air_import_command(stations, tmp_path):
     assert "0 new, 24 replaced" in out.getvalue() and Reading.objects.count() == 24
 
 
+def test_air_import_reports_nul_bytes_runaway_fields_and_long_values_and_keeps_the_good_rows(
+    stations, tmp_path
+):
+    """A NUL in a cell is that row's error (PostgreSQL cannot even be asked about such a station code); a bad
+    value is quoted shortly; a field the csv module refuses (above its 128 KiB limit) stops the import with a
+    clear message after the rows before it are stored, not with a traceback."""
+    path = tmp_path / "hours.csv"
+    lines = ["station,time,pm25,pm10,so2,no2,co,o3"]
+    lines += [f"A02,2025-12-01 {h:02d}:00,80,100,10,30,0.8,90" for h in range(24)]
+    lines += ["A0\x002,2025-12-02 00:00,10,,,,,", "A02,2025-12-02 01:00," + "9" * 5000 + "x,,,,,"]
+    lines += ['A02,2025-12-02 02:00,"' + "1" * 200_000 + '",,,,,', "A02,2025-12-02 03:00,10,,,,,"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="第 27 行之后"):
+        call_command("air_import", str(path), stdout=out, stderr=err)
+    assert "26 rows: 24 new, 0 replaced, 2 rejected" in out.getvalue()
+    errors = err.getvalue().splitlines()
+    assert errors[0].startswith("row 26: station:") and "NUL" in errors[0]
+    assert errors[1].startswith("row 27: pm25:") and len(errors[1]) < 120
+    assert Reading.objects.count() == 24
+
+
 def test_air_import_refuses_a_file_without_the_columns(db, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("foo,bar\n1,2\n", encoding="utf-8")
@@ -174,6 +196,32 @@ def test_aqi_command_prints_one_json_object(db):
         call_command("aqi", "--date", "tomorrow", "--pm25", "1", stdout=io.StringIO())
     with pytest.raises(CommandError, match="at least one"):
         call_command("aqi", "--date", "2025-01-01", stdout=io.StringIO())
+
+
+def test_aqi_command_prints_exactly_the_issue_line_even_without_a_migrated_database(monkeypatch):
+    """No database access at all (``db`` not requested, and the table read fails as on an unmigrated database):
+    the command still scores with the shipped tables, prints the issue's line byte for byte on stdout and a
+    note on stderr, instead of a traceback."""
+    from django.db import OperationalError
+
+    import gridgov.air.management.commands.aqi as command
+
+    def unmigrated():
+        raise OperationalError("no such table: air_aqitable")
+
+    monkeypatch.setattr(command, "aqi_tables", unmigrated)
+    out, err = io.StringIO(), io.StringIO()
+    args = ["--pm25", "80", "--pm10", "100", "--so2", "10", "--no2", "30", "--co", "0.8", "--o3", "90"]
+    call_command("aqi", "--date", "2025-06-01", *args, stdout=out, stderr=err)
+    assert out.getvalue() == (
+        '{"aqi": 107, "iaqi": {"pm25": 107, "pm10": 75, "so2": 10, "no2": 38, "co": 20, "o3": 45}, '
+        '"primary_pollutants": ["pm25"], "level": 3, "category": "轻度污染", "color": "#FF7E00", '
+        '"table": "HJ 633—2012"}\n'
+    )
+    assert "shipped tables" in err.getvalue()
+    out = io.StringIO()
+    call_command("aqi", "--date", "2026-03-01", "--so2", "900", "--hourly", stdout=out, stderr=io.StringIO())
+    assert json.loads(out.getvalue())["iaqi"]["so2"] == 200  # HJ 633—2026: SO2 1 h above 800 scores 200
 
 
 def test_a_county_can_correct_a_table_value_without_code(stations, ingest):

@@ -40,6 +40,17 @@ def test_the_county_admin_uploads_and_follows_the_job(
     assert Reading.objects.count() == 24
 
 
+def test_a_line_the_csv_reader_refuses_ends_the_job_with_the_reason_and_keeps_the_rows_before(
+    territory, stations, client_for, django_capture_on_commit_callbacks
+):
+    data = [*CSV.split(b"\n")[:25], b'A01,2025-12-02 00:00,"' + b"1" * 200_000 + b'",,,,,']
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client_for(territory.user("admin")), b"\n".join(data))
+    job = ImportJob.objects.get()
+    assert job.state == "failed" and "第 25 行之后" in job.message and "field larger" in job.message
+    assert Reading.objects.count() == 24 and DailyValue.objects.get().aqi == 107
+
+
 def test_a_running_job_is_polled(territory, stations, client_for):
     job = ImportJob.objects.create(
         created_by=territory.user("admin"),
