@@ -180,6 +180,7 @@ HEADERS = {
     "secret": ("加签密钥", "secret"),
     "households_joined": ("入群户数", "households_joined"),
 }
+CONTROL_CHARACTERS = frozenset(chr(c) for c in range(32)) - {"\t"}
 CHANNEL_WORDS = {"企业微信": Channel.WECOM, "钉钉": Channel.DINGTALK, "无": Channel.NONE, "": Channel.NONE}
 
 
@@ -245,6 +246,9 @@ def grid_groups_import(*, actor, path, filename: str | None = None, progress=Non
         url = row["webhook_url"] or (
             unseal(stored.webhook_sealed) if stored and stored.webhook_sealed else ""
         )
+        if any(ch in value for value in row.values() for ch in CONTROL_CHARACTERS):
+            # Cells with NUL or line breaks would corrupt a key or URL silently (and PostgreSQL refuses NUL).
+            problems.append(_("含有不可见的控制字符"))
         field_errors, joined = _clean(grid, channel, url, row["secret"], row["households_joined"])
         field_errors.pop("grid", None) if grid is None else None
         for messages in field_errors.values():

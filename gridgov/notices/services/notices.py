@@ -448,6 +448,15 @@ def notices_remind_due(*, now=None) -> int:
     if not rows:
         return 0
     with transaction.atomic():
+        # Re-read under lock: a concurrent run (the periodic task beside the command) that reminded some of these
+        # grids since the read above has committed, and they must not be reminded twice.
+        rows = list(
+            NoticeGrid.objects.select_for_update()
+            .filter(pk__in=[r[0] for r in rows], reminded_at__isnull=True)
+            .values_list("id", "notice_id", "grid_id")
+        )
+        if not rows:
+            return 0
         ids = [r[0] for r in rows]
         NoticeGrid.objects.filter(pk__in=ids, reminded_at__isnull=True).update(reminded_at=now)
         notices = Notice.objects.in_bulk({r[1] for r in rows})
@@ -517,6 +526,14 @@ def notices_escalate_overdue(*, now=None) -> int:
     if not rows:
         return 0
     with transaction.atomic():
+        # Re-read under lock, as for reminders: a concurrent run must not escalate the same grids again.
+        rows = list(
+            NoticeGrid.objects.select_for_update(of=("self",))
+            .filter(pk__in=[r[0] for r in rows], escalated_at__isnull=True)
+            .values_list("id", "notice_id", "township_id", "grid__name")
+        )
+        if not rows:
+            return 0
         NoticeGrid.objects.filter(pk__in=[r[0] for r in rows], escalated_at__isnull=True).update(
             escalated_at=now
         )

@@ -18,7 +18,9 @@ a message twice. gridgov still records one successful send.
 
 Answers: HTTP 2xx with a JSON ``errcode`` (or ``code``) of 0 is success. Rate-limit answers (WeCom 45009,
 DingTalk 130101, HTTP 429) wait for the bot's window without using an attempt; other errcodes, HTTP errors and
-timeouts use an attempt and retry with backoff until the last, which makes the delivery dead.
+timeouts use an attempt and retry with backoff until the last, which makes the delivery dead. Past
+``GRIDGOV_NOTICES_RATE_LIMIT_MAX_WAIT_HOURS`` rate-limit answers use attempts too, and deliveries of a withdrawn
+notice are never claimed (they end dead): every delivery ends sent or dead.
 """
 
 import base64
@@ -43,7 +45,15 @@ from django.utils.translation import gettext as _
 from gridgov.core.audit import audit_record
 from gridgov.core.crypto import unseal
 from gridgov.core.exceptions import Conflict
-from gridgov.notices.models import Delivery, DeliveryChannel, DeliveryKind, DeliveryState, Notice, Priority
+from gridgov.notices.models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryKind,
+    DeliveryState,
+    Notice,
+    NoticeState,
+    Priority,
+)
 from gridgov.notices.services.notices import receipt_link
 
 RATE_LIMIT_CODES = {45009, 130101}
@@ -61,6 +71,10 @@ def backoff_seconds() -> list[int]:
 
 def max_attempts() -> int:
     return len(backoff_seconds()) + 1
+
+
+def rate_limit_max_wait_hours() -> float:
+    return float(_setting("GRIDGOV_NOTICES_RATE_LIMIT_MAX_WAIT_HOURS", 24))
 
 
 def http_timeout() -> float:
@@ -241,6 +255,8 @@ def post(client: httpx.Client, request: Request) -> Outcome:
         return Outcome(False, False, _("超时"))
     except httpx.HTTPError as exc:
         return Outcome(False, False, f"{type(exc).__name__}: {exc}"[:300])
+    except Exception as exc:  # e.g. httpx.InvalidURL: one bad delivery must not abort the whole batch
+        return Outcome(False, False, f"{type(exc).__name__}: {exc}"[:300])
     return classify(response)
 
 
@@ -278,14 +294,19 @@ def deliveries_claim(
     """Claims up to ``limit`` due deliveries for this sender: (claim token, deliveries)."""
     now = now or timezone.now()
     lease = lease if lease is not None else lease_seconds()
-    qs = Delivery.objects.filter(_due_q(now))
+    # A notice withdrawn while some of its messages were in flight or waiting for a retry or a rate-limit window:
+    # those end dead here instead of going out after the withdrawal.
+    Delivery.objects.filter(_due_q(now), notice__state=NoticeState.WITHDRAWN).update(
+        state=DeliveryState.DEAD, lease_until=None, claim_token="", last_error=_("通知已撤回")
+    )
+    qs = Delivery.objects.filter(_due_q(now), notice__state=NoticeState.PUBLISHED)
     if notice_id is not None:
         qs = qs.filter(notice_id=notice_id)
     ids = list(qs.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
     if not ids:
         return "", []
     claim = uuid.uuid4().hex
-    Delivery.objects.filter(_due_q(now), pk__in=ids).update(
+    Delivery.objects.filter(_due_q(now), pk__in=ids, notice__state=NoticeState.PUBLISHED).update(
         state=DeliveryState.SENDING,
         claim_token=claim,
         lease_until=now + timedelta(seconds=lease),
@@ -309,7 +330,9 @@ def _record_sent(claim: str, ids: list[int]) -> int:
 
 def _record_failure(claim: str, delivery: Delivery, outcome: Outcome, now, limiter: BotLimiter) -> str:
     base = Delivery.objects.filter(pk=delivery.pk, claim_token=claim, state=DeliveryState.SENDING)
-    if outcome.rate_limited:
+    # A bot that answers "rate limited" for ever would keep the delivery waiting for ever: past the longest wait
+    # its answers use attempts like any failure, so that every delivery still ends sent or dead.
+    if outcome.rate_limited and delivery.created_at >= now - timedelta(hours=rate_limit_max_wait_hours()):
         wait = float(_setting("GRIDGOV_NOTICES_RATE_LIMIT_WAIT_SECONDS", 60))
         limiter.pause(delivery.bot_key, time.monotonic() + wait)
         done = base.update(

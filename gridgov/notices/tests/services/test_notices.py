@@ -379,3 +379,86 @@ def test_township_officers_above_a_village_scope_are_told(territory, publish):
         )
     )
     assert told == {"township_a"}
+
+
+@pytest.mark.parametrize("run", ["remind", "escalate"])
+def test_concurrent_reminder_or_escalation_runs_do_not_repeat(territory, groups, publish, monkeypatch, run):
+    """A second run that finishes between this run's first read and its write (the periodic task beside the
+    command) leaves nothing for this run: no grid is reminded or escalated twice."""
+    from django.db import transaction as real_transaction
+
+    from gridgov.notices.services import notices as module
+
+    notice = _published(territory, publish, deadline=timezone.now() + dt.timedelta(hours=1))
+    when = timezone.now() + (dt.timedelta(minutes=30) if run == "remind" else dt.timedelta(hours=2))
+    service = module.notices_remind_due if run == "remind" else module.notices_escalate_overdue
+    other_runs = []
+
+    class Racing:
+        def atomic(self, *args, **kwargs):
+            if not other_runs:
+                other_runs.append(None)
+                other_runs[0] = service(now=when)  # the other run commits first
+            return real_transaction.atomic(*args, **kwargs)
+
+    monkeypatch.setattr(module, "transaction", Racing())
+    assert service(now=when) == 0
+    assert other_runs == [8]
+    kind = DeliveryKind.REMINDER if run == "remind" else DeliveryKind.ESCALATION
+    assert Delivery.objects.filter(notice=notice, kind=kind).count() == (7 if run == "remind" else 0)
+    word = "截止" if run == "remind" else "逾期"
+    titles = list(Notification.objects.filter(title__contains=word).values_list("recipient_id", flat=True))
+    assert len(titles) == len(set(titles)) and titles
+
+
+def test_grid_groups_import_rejects_control_characters_by_row(territory, tmp_path):
+    """A NUL or a line break inside a cell (a pasted key) names its row; nothing is stored."""
+    from gridgov.notices.models import GridGroup
+    from gridgov.notices.services.groups import grid_groups_import
+
+    path = tmp_path / "groups.csv"
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc\x00def456"
+    path.write_text(
+        "网格编码,群名称,渠道,Webhook地址\n"
+        f"{territory.grid_a1_1.code},常营一组,企业微信,https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=ok12345678\n"
+        f"{territory.grid_b1_1.code},王集\x00一组,none,\n"
+        f"{territory.grid_a1_2.code},王集二组,企业微信,{url}\n",
+        encoding="utf-8",
+    )
+    result = grid_groups_import(actor=territory.user("admin"), path=path)
+    assert (result.created, result.updated) == (0, 0)
+    assert [e.split("：")[0] for e in result.errors] == ["第 3 行", "第 4 行"]
+    assert all("控制字符" in e for e in result.errors)
+    assert not GridGroup.objects.exists()
+
+
+def test_an_unexpected_error_while_posting_fails_one_delivery_not_the_batch(
+    territory, groups, receiver, publish, monkeypatch
+):
+    """httpx raises InvalidURL (not an HTTPError) for a URL it cannot use: that delivery fails and retries, the
+    others of the batch are sent and recorded."""
+    import httpx
+
+    from gridgov.notices.services import sending
+
+    real_post = httpx.Client.post
+    bad = f"wc{territory.grid_b1_1.code}"
+
+    def post(self, url, *args, **kwargs):
+        if bad in str(url):
+            raise httpx.InvalidURL("Invalid non-printable ASCII character in URL")
+        return real_post(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "post", post)
+    notice = notice_create(
+        actor=territory.user("admin"),
+        title="空气质量预警",
+        body="明日重污染天气，请转达。",
+        regions=[territory.county],
+    )
+    publish(territory.user("admin"), notice)
+    states = dict(Delivery.objects.filter(notice=notice).values_list("group__grid__code", "state"))
+    assert states.pop(territory.grid_b1_1.code) == DeliveryState.FAILED
+    assert set(states.values()) == {DeliveryState.SENT}
+    assert "InvalidURL" in Delivery.objects.get(notice=notice, group__grid=territory.grid_b1_1).last_error
+    assert sending.deliveries_send_due().claimed == 0  # waiting for its backoff, not stuck in "sending"

@@ -250,3 +250,54 @@ def test_batch_lease_outlasts_every_wave_of_the_batch(settings):
     assert batch_lease_seconds(10, 64) == 60  # never below the configured lease
     settings.GRIDGOV_NOTICES_LEASE_SECONDS = 5
     assert batch_lease_seconds(10, 64) >= 3 * 10  # nor below three timeouts
+
+
+def test_withdrawn_notice_in_flight_or_waiting_is_never_sent_and_ends_dead(
+    territory, groups, receiver, publish
+):
+    """A message in flight at the withdrawal (its worker then dies) or rate-limited just after it is not sent
+    once the lease or the wait is over: it ends dead."""
+    from gridgov.notices.services.notices import notice_withdraw
+    from gridgov.notices.services.sending import Outcome, _record_failure
+
+    in_flight, limited = f"wc{territory.grid_b1_1.code}", f"wc{territory.grid_a1_1.code}"
+    receiver.script(in_flight, "http500")
+    receiver.script(limited, "http500")
+    notice = _notice(territory)
+    publish(territory.user("admin"), notice)
+    later = timezone.now() + dt.timedelta(minutes=1)
+    claim, claimed = deliveries_claim(now=later)
+    assert len(claimed) == 2
+    notice_withdraw(actor=territory.user("admin"), notice=notice)
+    rate_limited = next(d for d in claimed if d.group.grid_id == territory.grid_a1_1.pk)
+    assert _record_failure(
+        claim, rate_limited, Outcome(False, True, "errcode 45009"), later, BotLimiter(0)
+    ) == ("deferred")
+    stats = deliveries_send_due(now=later + dt.timedelta(minutes=10), limiter=BotLimiter(0))
+    assert stats.claimed == 0
+    assert receiver.accepted[in_flight] == 0 and receiver.accepted[limited] == 0
+    for delivery in Delivery.objects.filter(pk__in=[d.pk for d in claimed]):
+        assert delivery.state == DeliveryState.DEAD
+    assert set(_states(notice)) == {"sent", "dead"}
+
+
+def test_a_bot_rate_limiting_for_ever_still_ends_dead(territory, groups, receiver, publish, settings):
+    """Rate-limit answers wait without using attempts, but only for so long: past the longest wait they count as
+    failures and the delivery ends dead instead of waiting for ever."""
+    settings.GRIDGOV_NOTICES_BACKOFF_SECONDS = [10]
+    settings.GRIDGOV_NOTICES_RATE_LIMIT_MAX_WAIT_HOURS = 24
+    key = f"wc{territory.grid_a1_1.code}"
+    receiver.script(key, *["ratelimit"] * 6)
+    notice = _notice(territory)
+    publish(territory.user("admin"), notice)
+    delivery = Delivery.objects.get(notice=notice, group=groups[territory.grid_a1_1.code])
+    assert delivery.state == DeliveryState.PENDING and delivery.attempts == 0
+    limiter = BotLimiter(0)
+    deliveries_send_due(now=timezone.now() + dt.timedelta(hours=1), limiter=limiter)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PENDING and delivery.attempts == 0  # within the wait: no attempt
+    deliveries_send_due(now=timezone.now() + dt.timedelta(hours=25), limiter=limiter)
+    deliveries_send_due(now=timezone.now() + dt.timedelta(hours=26), limiter=limiter)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DEAD and delivery.attempts == 2 and "45009" in delivery.last_error
+    assert receiver.accepted[key] == 0
