@@ -160,6 +160,7 @@ def visit_create(request, payload: VisitIn):
         note=payload.note,
         latitude=payload.latitude,
         longitude=payload.longitude,
+        client_key=payload.client_key,
     )
     return Status(201, selectors.access_visit(user, visit.pk))
 

@@ -226,6 +226,9 @@ class Visit(BaseModel):
     photo = models.FileField(_("照片"), upload_to=evidence_path, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Sent by the phone page and API clients so that a resubmitted visit (double tap, retry on a bad network)
+    # returns the visit already stored instead of counting it twice and opening its cases again.
+    client_key = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("走访")
@@ -237,7 +240,8 @@ class Visit(BaseModel):
                 condition=Q(target_kind="household", household__isnull=False, place__isnull=True)
                 | Q(target_kind="place", place__isnull=False, household__isnull=True),
                 name="visit_one_target",
-            )
+            ),
+            models.UniqueConstraint(fields=["client_key"], name="visit_client_key_unique"),
         ]
 
     def __str__(self) -> str:

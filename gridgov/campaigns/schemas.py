@@ -3,6 +3,7 @@ roles that read households see; no schema carries an ID number or a phone."""
 
 import datetime as dt
 from typing import Any, Literal
+from uuid import UUID
 
 from ninja import Field, Schema
 
@@ -190,6 +191,9 @@ class VisitIn(Schema):
     note: str = Field("", max_length=2000)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
+    client_key: UUID | None = Field(
+        None, description="客户端为每次填写生成的 UUID；重复提交同一标识时返回已记录的走访，不重复立案"
+    )
 
 
 class FindingOut(Schema):

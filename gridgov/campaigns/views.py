@@ -5,6 +5,7 @@ signing, the printable letter and the ledger exports. Thin adapters over selecto
 import datetime as dt
 import functools
 import tempfile
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -207,8 +208,10 @@ def visit(request, kind: str, target_id: int):
                     photo=request.FILES.get("photo"),
                     latitude=request.POST.get("latitude") or None,
                     longitude=request.POST.get("longitude") or None,
+                    client_key=request.POST.get("client_key") or None,
                 )
-                signed = _sign_at_visit(request, user, target, context["unsigned"])
+                # A resubmitted form (double tap, retry) already signed what it signed the first time.
+                signed = 0 if record.replayed else _sign_at_visit(request, user, target, context["unsigned"])
         except ApplicationError as exc:
             errors = _errors(exc)
         else:
@@ -221,9 +224,20 @@ def visit(request, kind: str, target_id: int):
             messages.success(request, text)
             return redirect(f"{reverse('campaigns:index')}?kind={kind}")
     context.update(
-        errors=errors, posted=request.POST if request.method == "POST" else None, methods=Commitment.Method
+        errors=errors,
+        posted=request.POST if request.method == "POST" else None,
+        methods=Commitment.Method,
+        # One key per filled-in form, kept when the form comes back with errors.
+        client_key=_posted_key(request) if errors else uuid.uuid4(),
     )
     return render(request, "campaigns/visit.html", context, status=400 if errors else 200)
+
+
+def _posted_key(request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.POST.get("client_key", ""))
+    except ValueError:
+        return uuid.uuid4()
 
 
 def _sign_at_visit(request, user, target, unsigned) -> int:

@@ -94,8 +94,9 @@ def test_phone_inspection_to_rectification_notice(site, page, login, shot, live_
     assert f'"{items[4].pk}"' in stored
 
     # Back online but the answer endpoint still unreachable; the inspector reloads: nothing is lost.
-    page.context.set_offline(False)
+    # (the route first: going online fires the page's flush, which must not reach the server before the reload)
     page.route(re.compile(r".*/answers/.*"), lambda route: route.abort())
+    page.context.set_offline(False)
     page.reload()
     expect(page.locator(f"#item-{items[4].pk} input[value=pass]")).to_be_checked()
     expect(page.locator(f"#item-{items[0].pk} textarea")).to_have_value("许可证未悬挂，放在抽屉里")
@@ -180,3 +181,44 @@ def test_covert_round_stays_hidden_from_the_township(site, page, login, shot):
     expect(page.locator("#rectifications .list-item")).to_have_count(2)
     expect(page.locator("#rectifications")).to_contain_text("王集乡")
     shot("03-board-open")
+
+
+def test_photo_taken_offline_survives_a_reload_and_reaches_the_server(site, page, login, tmp_path):
+    """A photo cannot wait in localStorage; it waits in IndexedDB until the server has it."""
+    inspection = _setup(site)
+    item = ChecklistItem.objects.filter(checklist__code="fireworks_retail").order_by("sort_order").first()
+    photo = tmp_path / "licence.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    page.set_viewport_size(PHONE)
+    login("officer")
+    page.goto(f"/inspections/i/{inspection.pk}/")
+    expect(page.locator("h1")).to_have_text("常营花炮店")
+
+    # The answer endpoint cannot be reached: the answer and its photo wait on the phone.
+    answers = re.compile(r".*/answers/.*")
+    page.route(answers, lambda route: route.abort())
+    _answer(page, item, "fail", note="许可证未悬挂")
+    page.locator(f"input[name=photo-{item.pk}]").set_input_files(str(photo))
+    expect(page.locator(f"#item-{item.pk} .insp-item-status")).to_contain_text("网络中断")
+    page.reload()
+    expect(page.locator(f"#item-{item.pk} input[value=fail]")).to_be_checked()
+    assert not Answer.objects.filter(inspection=inspection).exists()
+
+    # The connection returns: the answer goes up with the photo taken before the reload.
+    page.unroute(answers)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#sync-text")).to_have_text("已保存到服务器")
+    answer = Answer.objects.get(inspection=inspection, item=item)
+    assert answer.note == "许可证未悬挂" and answer.photo.name.endswith(".png")
+    assert answer.photo.size == photo.stat().st_size
+    # and nothing is left behind in the browser
+    left = page.evaluate(
+        """() => new Promise(resolve => {
+            const open = indexedDB.open("gridgov-inspection-photos", 1);
+            open.onsuccess = () => {
+                const req = open.result.transaction("photos").objectStore("photos").count();
+                req.onsuccess = () => resolve(req.result);
+            };
+        })"""
+    )
+    assert left == 0

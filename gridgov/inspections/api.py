@@ -16,7 +16,7 @@ from gridgov.api.schemas import ERRORS, ErrorOut
 from gridgov.cases.schemas import MAX_ID, RegionCode
 from gridgov.core.exceptions import InvalidInput, NotFound
 from gridgov.inspections import documents, selectors
-from gridgov.inspections.models import ChecklistItem
+from gridgov.inspections.models import ChecklistItem, Inspection
 from gridgov.inspections.schemas import (
     AnswerOut,
     BoardOut,
@@ -336,6 +336,9 @@ def rectification_detail(request, rectification_id: int = OBJ_ID):
     rect.findings_list = list(
         rect.findings.select_related("item", "township").order_by("item__sort_order", "id")
     )
+    rect.waiting_visit = (
+        rect.reinspections.filter(state=Inspection.State.PLANNED).values_list("pk", flat=True).first()
+    )
     return rect
 
 
@@ -348,7 +351,7 @@ def rectification_reinspect(request, payload: ReinspectIn, rectification_id: int
     user = request.auth
     rect = selectors.access_rectification(user, rectification_id)
     rectifying.rectification_reinspect(
-        actor=user, rectification=rect, passed=payload.passed, note=payload.note
+        actor=user, rectification=rect, passed=payload.passed, note=payload.note, visit_id=payload.visit
     )
     return selectors.access_rectification(user, rectification_id)
 

@@ -80,6 +80,45 @@ def notice_docx(rectification) -> bytes:
     return buffer.getvalue()
 
 
+def covert_briefing_docx(rows, findings, since=None) -> bytes:
+    """暗访情况通报 (material for the county meeting): visits and problems per township, then each problem."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "SimSun"
+    style.font.size = Pt(12)
+    heading = doc.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = heading.add_run(_("暗访发现问题情况通报"))
+    run.bold, run.font.size = True, Pt(20)
+    if since:
+        doc.add_paragraph(_("%(since)s 以来已通报的暗访计划。") % {"since": since.strftime("%Y年%m月%d日")})
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    headers = (_("乡镇"), _("暗访次数"), _("发现问题"), _("其中重大"))
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        cells[0].text = row["township__name"]
+        cells[1].text = str(row["visits"])
+        cells[2].text = str(row["finding_total"])
+        cells[3].text = str(row["major_total"])
+    doc.add_paragraph(_("发现的问题："))
+    for index, finding in enumerate(findings, 1):
+        state = finding.rectification.get_state_display() if finding.rectification_id else ""
+        doc.add_paragraph(
+            f"{index}. {finding.township.name}：{finding.item.text}——{finding.description}"
+            f"（{finding.inspection.plan.name}，{_local(finding.created_at, '%Y-%m-%d')}"
+            + (f"，{state}" if state else "")
+            + "）"
+        )
+    if not findings:
+        doc.add_paragraph(_("暂无已通报的暗访记录。"))
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
 def _workbook(buffer, sheet_name: str, headers: list[str]):
     import xlsxwriter
 

@@ -75,3 +75,5 @@ class ReinspectForm(forms.Form):
     note = forms.CharField(
         label=_("复查情况"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # the re-inspection the page showed: a second tap, or a result someone else recorded meanwhile, gets 409
+    visit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

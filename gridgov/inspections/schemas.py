@@ -267,6 +267,7 @@ class RectificationOut(Schema):
 
 class RectificationDetailOut(RectificationOut):
     findings: list[FindingOut]
+    waiting_visit: int | None = Field(None, description="the re-inspection waiting to be recorded (复查)")
 
     @staticmethod
     def resolve_findings(obj):
@@ -284,3 +285,6 @@ class BoardOut(Schema):
 class ReinspectIn(Schema):
     passed: bool
     note: text(2000) = ""
+    # The re-inspection being recorded (the rectification's `waiting_visit`): with it, a
+    # retried or concurrent request answers 409 instead of counting a second failure.
+    visit: Id | None = None

@@ -120,8 +120,12 @@ def my_targets(*, user):
     q = Q(Exists(member))
     if departments:
         q |= Q(plan__department_id__in=departments)
+        # the responsible department re-inspects too (InspectionPolicy.can_reinspect)
+        q |= Q(kind=Inspection.Kind.REINSPECTION, rectification__department_id__in=departments)
+    # A report (通报) ends a plan's visits, not its rectifications: their re-inspections stay due until done.
+    due = Q(plan__state=Plan.State.ACTIVE) | Q(kind=Inspection.Kind.REINSPECTION)
     return (
-        Inspection.objects.filter(q, plan__state=Plan.State.ACTIVE)
+        Inspection.objects.filter(q, due)
         .exclude(state=Inspection.State.SUBMITTED)
         .select_related("plan", "place", "township", "region", "rectification")
         .order_by("scheduled_on", "id")

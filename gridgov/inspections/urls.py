@@ -15,5 +15,6 @@ urlpatterns = [
     path("rectifications/<int:pk>/notice.docx", views.rectification_notice, name="notice"),
     path("places/<int:pk>/", views.place_history, name="place"),
     path("covert/", views.covert_record, name="covert"),
+    path("covert/briefing.docx", views.covert_record, {"docx": True}, name="covert_briefing"),
     path("ledgers/<slug:kind>.xlsx", views.ledger, name="ledger"),
 ]

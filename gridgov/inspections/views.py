@@ -309,8 +309,8 @@ def answer_save(request, pk: int, item_pk: int):
             inspection=inspection,
             item=item,
             result=request.POST.get("result", ""),
-            value=value[:200],
-            note=note[:500],
+            value=value,
+            note=note,
             photo=request.FILES.get("photo"),
         )
     except ApplicationError as exc:
@@ -352,7 +352,13 @@ def rectification_detail(request, pk: int):
     user = request.user
     rect = selectors.access_rectification(user, pk)
     can_reinspect = rect.state != Rectification.State.CLOSED and InspectionPolicy.can_reinspect(user, rect)
-    form = ReinspectForm(request.POST or None) if can_reinspect else None
+    visits = selectors.rectification_visits(rect)
+    waiting = next((v for v in visits if v.state != Inspection.State.SUBMITTED), None)
+    form = (
+        ReinspectForm(request.POST or None, initial={"visit": waiting.pk if waiting else None})
+        if can_reinspect
+        else None
+    )
     if request.method == "POST":
         if not can_reinspect:
             raise NotAllowed()
@@ -363,6 +369,7 @@ def rectification_detail(request, pk: int):
                     rectification=rect,
                     passed=form.cleaned_data["passed"],
                     note=form.cleaned_data["note"],
+                    visit_id=form.cleaned_data["visit"],
                 )
             except InvalidInput as exc:
                 _form_errors(form, exc)
@@ -379,7 +386,7 @@ def rectification_detail(request, pk: int):
         {
             "rect": rect,
             "findings": selectors.rectification_findings(rect),
-            "visits": selectors.rectification_visits(rect),
+            "visits": visits,
             "form": form,
         },
         status=400 if form is not None and form.errors else 200,
@@ -407,14 +414,46 @@ def place_history(request, pk: int):
     return render(request, "inspections/place.html", {"place": place, **history})
 
 
+def _since(request) -> tuple[dt.date | None, str]:
+    """The briefing's start date (``?since=YYYY-MM-DD``, e.g. the last county meeting), and an error for a bad
+    one, which is then ignored."""
+    raw = request.GET.get("since", "").strip()
+    if not raw:
+        return None, ""
+    try:
+        return dt.date.fromisoformat(raw[:10]), ""
+    except ValueError:
+        return None, _("日期格式应为 年-月-日，例如 2026-01-05。")
+
+
+BRIEFING_LIMIT = 1000
+
+
 @scoped
-def covert_record(request):
+def covert_record(request, *, docx: bool = False):
+    """Covert visits by township since a date, and the problems they found: the page, or the briefing material
+    for the county meeting as .docx."""
     user = request.user
-    rows = selectors.covert_record(user=user)
-    findings = list(
-        selectors.finding_list(user=user, covert=True).filter(inspection__plan__state="reported")[:200]
-    )
-    return render(request, "inspections/covert.html", {"rows": rows, "findings": findings})
+    since, since_error = _since(request)
+    rows = selectors.covert_record(user=user, since=since)
+    findings = selectors.finding_list(user=user, covert=True).filter(inspection__plan__state="reported")
+    if since:
+        findings = findings.filter(inspection__submitted_at__date__gte=since)
+    if docx:
+        content = documents.covert_briefing_docx(rows, list(findings[:BRIEFING_LIMIT]), since)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+        name = f"covert-briefing-{timezone.localdate():%Y%m%d}.docx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    context = {
+        "rows": rows,
+        "findings": list(findings[:200]),
+        "since": since,
+        "since_error": since_error,
+    }
+    return render(request, "inspections/covert.html", context)
 
 
 @scoped

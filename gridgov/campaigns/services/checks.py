@@ -114,6 +114,8 @@ def venue_check_record(
         result = VenueCheck.Result.PASSED
     else:
         result = VenueCheck.Result.PROBLEM
+    # Checks of one place run one at a time, so that only one of two simultaneous first checks counts as "checked".
+    Place.objects.select_for_update().filter(pk=place.pk).values_list("pk", flat=True).first()
     first = not VenueCheck.objects.filter(campaign=campaign, place=place).exists()
     check = VenueCheck(
         campaign=campaign,

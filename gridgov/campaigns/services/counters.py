@@ -8,7 +8,7 @@ follow the registry (households added or retired after the campaign started) and
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 
 from gridgov.campaigns.models import (
@@ -67,9 +67,24 @@ def _ensure_rows(campaign_id: int, keys: set[tuple[int, str]]) -> None:
     )
 
 
+def campaign_write_lock(campaign_id: int) -> None:
+    """Every writer of a campaign's rows takes this shared lock on the campaign row first; the recount and the
+    spreadsheet import take it exclusively (``select_for_update``). So a recount never deletes a counter that a
+    writer it did not count has bumped, and an import reads "already signed" only once no signing is in flight
+    (else the two inserts of one household's letter meet on the unique constraint, or deadlock). Writers do not
+    block one another. SQLite has one writer at a time and needs nothing."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Campaign._meta.db_table} WHERE id = %s FOR SHARE",
+                [campaign_id],
+            )
+
+
 def counters_bump(campaign_id: int, deltas: dict[tuple[int, str], dict[str, int]]) -> None:
     """Adds ``deltas`` {(grid id, target kind): {figure: n}} to the counters; call inside the writer's
     transaction. One UPDATE per (grid, kind) touched."""
+    campaign_write_lock(campaign_id)
     deltas = {key: {f: n for f, n in change.items() if n} for key, change in deltas.items()}
     deltas = {key: change for key, change in deltas.items() if change}
     if not deltas:

@@ -4,6 +4,7 @@ import base64
 import binascii
 import datetime as dt
 import io
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -22,7 +23,7 @@ from gridgov.campaigns.models import (
     VisitForm,
 )
 from gridgov.campaigns.policies import CampaignPolicy, campaign_covers
-from gridgov.campaigns.services.counters import counters_bump, grid_meta
+from gridgov.campaigns.services.counters import campaign_write_lock, counters_bump, grid_meta
 from gridgov.cases.models import CaseSource, Category
 from gridgov.cases.services.intake import case_report
 from gridgov.core.audit import audit_record
@@ -116,6 +117,7 @@ def commitment_sign(
     kind = target_kind_of(target)
     if actor is not None and not CampaignPolicy.can_do_fieldwork(actor, target.grid.path):
         raise NotAllowed(_("该住户或场所不在您的网格内。"))
+    campaign_write_lock(campaign.pk)
     if campaign.state != Campaign.State.ACTIVE:
         raise Conflict(_("该专项行动未在进行中。"))
     if not campaign_targets(campaign, target):
@@ -262,17 +264,39 @@ def visit_record(
     visited_at: dt.datetime | None = None,
     latitude=None,
     longitude=None,
+    client_key=None,
 ) -> Visit:
     """One visit answering the form of every campaign active at this household or place.
 
     ``answers`` maps campaign id → {question key: answer}. Every active campaign's required questions must be
     answered (errors name ``answers.<campaign id>.<key>``). Each answer that signals a problem opens a case in
     the closed loop (source 入户走访) with the question's category, linked to the visit through a Finding.
+
+    ``client_key`` (a UUID the client makes once per filled-in form) makes the call idempotent: the same key
+    again returns the visit already stored, with ``replayed`` set, and writes nothing.
     """
     kind = target_kind_of(target)
     grid = target.grid
     if actor is not None and not CampaignPolicy.can_do_fieldwork(actor, grid.path):
         raise NotAllowed(_("该住户或场所不在您的网格内。"))
+    if client_key not in (None, ""):
+        try:
+            client_key = client_key if isinstance(client_key, uuid.UUID) else uuid.UUID(str(client_key))
+        except (ValueError, TypeError, AttributeError):
+            raise InvalidInput(fields={"client_key": [_("提交标识无效。")]}) from None
+    else:
+        client_key = None
+    # Visits to one target run one at a time: which entry is the target's first visit in a campaign (what
+    # "visited" counts) and whether a client key was already used are decided under this lock.
+    type(target).objects.select_for_update().filter(pk=target.pk).values_list("pk", flat=True).first()
+    if client_key is not None:
+        stored = Visit.objects.filter(client_key=client_key).first()
+        if stored is not None:
+            same = stored.target_kind == kind and getattr(stored, f"{kind}_id") == target.pk
+            if not same or stored.visited_by_id != getattr(actor, "pk", None):
+                raise Conflict(_("该提交标识已用于另一次走访。"))
+            stored.replayed = True
+            return stored
     if not target.is_active:
         raise InvalidInput(fields={"target": [_("该对象已不在册。")]})
     campaigns = campaigns_for_target(target)
@@ -323,8 +347,10 @@ def visit_record(
         note=note,
         latitude=lat,
         longitude=lng,
+        client_key=client_key,
         **target_fields(target),
     )
+    visit.replayed = False
     if stored_photo is not None:
         visit.photo.save(stored_photo.name, stored_photo, save=False)
     visit.save()

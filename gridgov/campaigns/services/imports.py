@@ -122,7 +122,9 @@ class translation_zh:
 
 @transaction.atomic
 def _store(*, actor, campaign: Campaign, rows) -> ImportResult:
-    campaign = Campaign.objects.prefetch_related("regions").get(pk=campaign.pk)
+    # Exclusive: two uploads of one file (a double click) run one after the other, and no letter signed at the
+    # door is in flight while "already signed" is read (see ``campaign_write_lock``).
+    campaign = Campaign.objects.select_for_update().prefetch_related("regions").get(pk=campaign.pk)
     if campaign.state != Campaign.State.ACTIVE:
         raise Conflict(_("该专项行动未在进行中。"))
     result = ImportResult(total=len(rows))

@@ -199,10 +199,14 @@ def _drive_case_to_close(case: Case, note: str) -> None:
 
 @transaction.atomic
 def rectification_reinspect(
-    *, actor, rectification: Rectification, passed: bool, note: str = ""
+    *, actor, rectification: Rectification, passed: bool, note: str = "", visit_id: int | None = None
 ) -> Rectification:
     """复查: passing closes the rectification and its case; failing reopens it with a new deadline (the same number
-    of working days from today), counts against the party and schedules the next re-inspection."""
+    of working days from today), counts against the party and schedules the next re-inspection.
+
+    ``visit_id`` names the waiting re-inspection the caller saw; when it is no longer the waiting one (a double
+    tap, a retried request, a colleague who recorded it first) the call is refused with 409, so one visit's
+    failure is never counted twice."""
     locked = (
         Rectification.objects.select_for_update(of=("self",))
         .select_related("plan", "plan__department", "case", "inspection", "township")
@@ -218,9 +222,10 @@ def rectification_reinspect(
     if len(note) > 2000:
         raise InvalidInput(fields={"note": [_("说明不能超过 2000 个字。")]})
     now = timezone.now()
-    visit = locked.reinspections.filter(state=Inspection.State.PLANNED).order_by(
-        "pk"
-    ).first() or _schedule_reinspection(locked)
+    waiting = locked.reinspections.filter(state=Inspection.State.PLANNED).order_by("pk").first()
+    if visit_id is not None and (waiting is None or waiting.pk != visit_id):
+        raise Conflict(_("该次复查结果已记录，请刷新后查看。"), code="reinspection_recorded")
+    visit = waiting or _schedule_reinspection(locked)
     visit.state, visit.passed, visit.note = Inspection.State.SUBMITTED, passed, note
     visit.inspector, visit.started_at, visit.submitted_at = actor, visit.started_at or now, now
     visit.save(

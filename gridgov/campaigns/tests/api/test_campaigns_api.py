@@ -26,10 +26,11 @@ def as_user(client, world):
     return _login
 
 
-def post_visit(client, world, household, fireworks=None, epidemic=None):
+def post_visit(client, world, household, fireworks=None, epidemic=None, **extra):
     return client.post(
         f"{API}/visits",
         {
+            **extra,
             "target_kind": "household",
             "target_id": household.pk,
             "answers": {
@@ -261,3 +262,22 @@ def test_lists_query_count_does_not_grow(as_user, world, path):
         response = client.get(url)
     assert response.status_code == 200
     assert len(five) == len(one), [q["sql"] for q in five.captured_queries]
+
+
+def test_visit_retried_with_its_client_key_is_recorded_once(as_user, world):
+    import uuid
+
+    client = as_user("grid_a")
+    key = str(uuid.uuid4())
+    first = post_visit(
+        client, world, world.households["a1"], fireworks={"stock_found": "yes"}, client_key=key
+    )
+    again = post_visit(
+        client, world, world.households["a1"], fireworks={"stock_found": "yes"}, client_key=key
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Case.objects.filter(source="visit").count() == 1
+    assert post_visit(client, world, world.households["a2"], client_key=key).status_code == 409
+    bad = post_visit(client, world, world.households["a2"], client_key="nope")
+    assert bad.status_code == 400

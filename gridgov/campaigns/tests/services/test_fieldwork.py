@@ -296,3 +296,53 @@ def test_cases_closed_are_counted_from_the_linked_cases(world):
     figures = campaign_figures(campaign=world.fireworks, region=t.county)
     assert figures.total.cases_closed == 1 and figures.total.cases_opened == 2
     assert {r.region.code: r.cases_closed for r in figures.rows}[t.township_a.code] == 1
+
+
+def test_resubmitted_visit_with_the_same_key_is_recorded_once(world):
+    """A double tap or a retry on a bad network sends the same form twice: one visit, one case, counters right."""
+    import uuid
+
+    key = uuid.uuid4()
+    user = world.territory.user("grid_a")
+    answers = {
+        world.fireworks.pk: {**HOUSEHOLD_OK, "stock_found": "yes"},
+        world.epidemic.pk: EPIDEMIC_OK,
+    }
+    target = world.households["a1"]
+    first = visit_record(actor=user, target=target, answers=answers, client_key=key)
+    again = visit_record(actor=user, target=target, answers=answers, client_key=str(key))
+    assert again.pk == first.pk and again.replayed and not first.replayed
+    assert Visit.objects.count() == 1 and VisitEntry.objects.count() == 2
+    assert Case.objects.filter(source=CaseSource.VISIT).count() == 1 and Finding.objects.count() == 1
+    assert counter_snapshot(world.fireworks) == {
+        k: v for k, v in campaign_counts(world.fireworks).items() if any(v.values())
+    }
+    # the key of one visit cannot be reused for another household or by another worker
+    with pytest.raises(Conflict):
+        visit_record(actor=user, target=world.households["a2"], answers=answers, client_key=key)
+    with pytest.raises(Conflict):
+        visit_record(actor=world.territory.user("township_a"), target=target, answers=answers, client_key=key)
+    with pytest.raises(InvalidInput) as bad:
+        visit_record(actor=user, target=target, answers=answers, client_key="not-a-uuid\x00")
+    assert "client_key" in bad.value.fields
+    # without a key every submission is a visit of its own (a second round), but "visited" counts the target once
+    visit_record(actor=user, target=target, answers=answers)
+    assert Visit.objects.count() == 2
+    assert VisitEntry.objects.filter(first=True, campaign=world.fireworks).count() == 1
+
+
+def test_nightly_recount_makes_targets_follow_registry_changes(world):
+    """A household registered after the campaign started is a target once the scheduled recount has run."""
+    from gridgov.campaigns.models import Campaign
+    from gridgov.campaigns.tasks import campaigns_recount_task
+    from gridgov.campaigns.tests.conftest import make_household
+
+    sign(world, "a1")
+    make_household("HA199", world.territory.grid_a1_1, "新户")
+    live = {k: v for k, v in campaign_counts(world.fireworks).items() if any(v.values())}
+    assert counter_snapshot(world.fireworks) != live  # the registry moved on; the counters did not yet
+    active = Campaign.objects.filter(state=Campaign.State.ACTIVE).count()
+    assert campaigns_recount_task.call() == active >= 2
+    assert counter_snapshot(world.fireworks) == live
+    grid = campaign_figures(campaign=world.fireworks, region=world.territory.grid_a1_1).total
+    assert grid.household.targets == 5 and grid.household.signed == 1

@@ -301,3 +301,38 @@ def test_pages_in_english(as_user, world, settings):
     assert "Submit the visit" in html and "Sign on screen" in html
     html = client.get(reverse("campaigns:detail", args=[world.fireworks.pk])).content.decode()
     assert "Households signed" in html
+
+
+def test_visit_page_resubmitted_form_is_recorded_once(as_user, world):
+    import re
+
+    client = as_user("grid_a")
+    url = reverse("campaigns:visit", args=["household", world.households["a1"].pk])
+    html = client.get(url).content.decode()
+    key = re.search(r'name="client_key" value="([0-9a-f-]{36})"', html).group(1)
+    signature = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    data = visit_form(
+        world,
+        client_key=key,
+        **{
+            f"a-{world.fireworks.pk}-stock_found": "yes",
+            f"sign-{world.fireworks.pk}": "1",
+            "signer_name": "王一",
+            "method": "on_screen",
+            "signature": signature,
+        },
+    )
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # the double tap: no error, nothing written twice
+    assert Visit.objects.count() == 1 and Commitment.objects.count() == 1
+    assert Case.objects.filter(source="visit").count() == 1
+    # a form sent back with errors keeps its key; a fresh page gets a new one
+    other = "5b7c3f9e-0c4d-4f7a-9a53-2f1d7e6c8b10"
+    bad = client.post(url, visit_form(world, client_key=other, **{f"a-{world.fireworks.pk}-stock_found": ""}))
+    assert bad.status_code == 400 and f'value="{other}"' in bad.content.decode()
+    assert f'value="{other}"' not in client.get(url).content.decode()
+    garbage = client.post(
+        url, visit_form(world, client_key="x\x00", **{f"a-{world.fireworks.pk}-stock_found": ""})
+    )
+    assert garbage.status_code == 400 and 'value="x' not in garbage.content.decode()
+    assert Visit.objects.count() == 1

@@ -6,12 +6,13 @@ PERIODIC = [
     ("overdue case escalation", "gridgov.cases.tasks.schedule_escalation"),
     ("tip reward proposals", "gridgov.tips.tasks.schedule_reward_proposals"),
     ("notice deliveries, reminders and escalation", "gridgov.notices.tasks.schedule_periodic"),
+    ("campaign counters recount", "gridgov.campaigns.tasks.schedule_campaigns_recount"),
 ]
 
 
 class Command(BaseCommand):
     help = (
-        "Queues gridgov's periodic tasks (overdue escalation, tip reward proposals, notice reminders) unless they "
+        "Queues gridgov's periodic tasks (overdue escalation, tip reward proposals, notice reminders, the campaign recount) unless they "
         "are already queued. Idempotent; `make demo` and scripts/serve.sh run it before the worker starts."
     )
 

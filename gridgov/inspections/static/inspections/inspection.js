@@ -1,7 +1,9 @@
 /* The phone inspection form: every answer is saved to the server as soon as it is given, and kept in the
  * browser's localStorage until the server has it. A lost connection loses nothing: unsent answers stay on the
  * phone, are put back into the form after a reload, and are sent again when the connection returns. Submitting
- * waits until every answer has reached the server. */
+ * waits until every answer has reached the server. Photos cannot go into localStorage (text only, a few MB):
+ * a photo waits in IndexedDB, keyed by the inspection and the item, until the server has it, so a photo taken
+ * offline survives a reload too. */
 (function () {
   "use strict";
   var form = document.getElementById("inspection-form");
@@ -24,6 +26,47 @@
     } catch (e) { /* storage full or disabled: the server copy is all we have */ }
   }
   var pending = load();
+
+  var photoDb = null;
+  var photoMemory = {};  // the same photos, for browsers without IndexedDB (kept until the page is left)
+  function openPhotos() {
+    if (photoDb) return photoDb;
+    photoDb = new Promise(function (resolve) {
+      var request;
+      try { request = window.indexedDB.open("gridgov-inspection-photos", 1); } catch (e) { resolve(null); return; }
+      request.onupgradeneeded = function () { request.result.createObjectStore("photos"); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { resolve(null); };
+    });
+    return photoDb;
+  }
+  function photoStore(mode, action) {
+    return openPhotos().then(function (db) {
+      if (!db) return null;
+      return new Promise(function (resolve) {
+        try {
+          var tx = db.transaction("photos", mode);
+          var request = action(tx.objectStore("photos"));
+          tx.oncomplete = function () { resolve(request.result || null); };
+          tx.onerror = tx.onabort = function () { resolve(null); };
+        } catch (e) { resolve(null); }
+      });
+    });
+  }
+  function photoKey(id) { return storageKey + ":" + id; }
+  function photoKeep(id, file) {
+    photoMemory[id] = file;
+    return photoStore("readwrite", function (s) { return s.put(file, photoKey(id)); });
+  }
+  function photoFor(id, entry) {
+    if (!entry.photo) return Promise.resolve(null);
+    if (photoMemory[id]) return Promise.resolve(photoMemory[id]);
+    return photoStore("readonly", function (s) { return s.get(photoKey(id)); });
+  }
+  function photoForget(id) {
+    delete photoMemory[id];
+    return photoStore("readwrite", function (s) { return s.delete(photoKey(id)); });
+  }
 
   function itemBox(id) { return document.getElementById("item-" + id); }
   function field(box, name) { return box.querySelector("[name=" + name + "-" + box.dataset.item + "]"); }
@@ -59,24 +102,29 @@
     else { syncText.textContent = form.dataset.msgPending + " " + n; syncText.dataset.tone = "warn"; }
   }
 
-  function send(id, photo) {
+  function send(id) {
     var entry = pending[id];
     var box = itemBox(id);
     if (!entry || !box || !entry.result || sending[id]) return Promise.resolve();
-    var body = new FormData();
-    body.append("result", entry.result);
-    body.append("value", entry.value);
-    body.append("note", entry.note);
-    if (photo) body.append("photo", photo);
     sending[id] = true;
     var snapshot = JSON.stringify(entry);
-    return fetch(baseUrl + id + "/", {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+    return photoFor(id, entry).then(function (photo) {
+      var body = new FormData();
+      body.append("result", entry.result);
+      body.append("value", entry.value);
+      body.append("note", entry.note);
+      if (photo) body.append("photo", photo, photo.name || "photo.jpg");
+      return fetch(baseUrl + id + "/", {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+      });
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) {
-          if (JSON.stringify(pending[id]) === snapshot) delete pending[id];
+          if (JSON.stringify(pending[id]) === snapshot) {
+            delete pending[id];
+            if (entry.photo) photoForget(id);
+          }
           status(box, form.dataset.msgSaved, "ok");
         } else if (response.status >= 400 && response.status < 500) {
           var fields = data.fields || {};
@@ -105,18 +153,27 @@
     var box = event.target.closest(".insp-item");
     if (!box) return;
     var id = box.dataset.item;
+    var before = pending[id];
     pending[id] = read(box);
+    if (before && before.photo) pending[id].photo = before.photo;  // a photo not yet sent stays attached
+    if (event.target.type === "file") {
+      if (event.type !== "change" || !event.target.files.length) return;  // Chromium fires "input" too
+      pending[id].photo = Date.now();  // a new photo: the entry changes, so an answer in flight keeps it pending
+      store(pending);
+      progress();
+      photoKeep(id, event.target.files[0]).then(function () { send(id); });
+      return;
+    }
     store(pending);
     progress();
-    var photo = event.target.type === "file" && event.target.files.length ? event.target.files[0] : null;
     if (event.type === "input") { overall(); return; }  // typed text is kept now, sent on "change"
-    send(id, photo);
+    send(id);
   }
 
   // Put back what the phone kept but the server never got (a reload while offline).
   Object.keys(pending).forEach(function (id) {
     var box = itemBox(id);
-    if (!box) { delete pending[id]; return; }
+    if (!box) { delete pending[id]; photoForget(id); return; }
     delete pending[id].rejected;
     write(box, pending[id]);
     status(box, form.dataset.msgPending, "warn");

@@ -126,6 +126,20 @@ def test_the_chain_over_http(world, client_for):
     notice = client.get(f"{API}/rectifications/{rect_id}/notice.docx")
     assert notice.status_code == 200 and notice.content[:2] == b"PK"
     assert client.get(f"{API}/rectifications/board").json()["open"] == 1
+    visit = detail["waiting_visit"]
+    assert visit
+    failed = {"passed": False, "note": "仍未整改", "visit": visit}
+    response = client.post(
+        f"{API}/rectifications/{rect_id}/reinspect", failed, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["fail_count"] == 1
+    # the same request retried: 409, not a second failure
+    response = client.post(
+        f"{API}/rectifications/{rect_id}/reinspect", failed, content_type="application/json"
+    )
+    assert response.status_code == 409 and response.json()["code"] == "reinspection_recorded"
+    assert client.get(f"{API}/rectifications/{rect_id}").json()["fail_count"] == 1
+    assert client.get(f"{API}/rectifications/{rect_id}").json()["waiting_visit"] not in (None, visit)
     response = client.post(
         f"{API}/rectifications/{rect_id}/reinspect", {"passed": True}, content_type="application/json"
     )

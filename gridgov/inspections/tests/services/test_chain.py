@@ -236,3 +236,59 @@ def test_photo_is_stored_with_the_answer_and_other_files_are_refused(world, targ
     assert "photo" in exc.value.fields
     answer.refresh_from_db()
     assert answer.result == "fail"  # the refused resend changed nothing
+
+
+def test_reinspection_stays_due_after_the_plan_is_reported(world, target):
+    """The report (通报) ends a plan's visits; the re-inspections its rectifications call for stay in 待我检查,
+    for the team and for the responsible department alike."""
+    from gridgov.inspections.selectors import my_targets
+    from gridgov.territory.services import department_upsert
+
+    police = department_upsert(actor=None, county=world.territory.county, code="gongan", name="县公安局")
+    officer = world.territory.user("officer")
+    rect = Rectification.objects.get(inspection=inspect(officer, target, fail=("licence_displayed",)))
+    assert rect.department == police
+    plans.plan_report(actor=officer, plan=world.overt)
+    (visit,) = rect.reinspections.all()
+    assert list(my_targets(user=officer)) == [visit]
+    from gridgov.conftest import make_user
+    from gridgov.core.roles import Role
+    from gridgov.territory.services import grant_add
+
+    police_officer = make_user("police")
+    grant_add(
+        actor=None,
+        user=police_officer,
+        role=Role.DEPARTMENT_OFFICER,
+        region=world.territory.county,
+        department=police,
+    )
+    assert list(my_targets(user=police_officer)) == [visit]
+    # the sibling department sees nothing of it
+    assert list(my_targets(user=world.territory.user("other_officer"))) == []
+    rectifying.rectification_reinspect(actor=police_officer, rectification=rect, passed=True)
+    assert list(my_targets(user=officer)) == []
+
+
+def test_a_reinspection_recorded_twice_is_counted_once(world, target):
+    """A double tap or a retried request names the visit it records: the second gets 409, not a second failure."""
+    officer = world.territory.user("officer")
+    rect = Rectification.objects.get(inspection=inspect(officer, target, fail=("extinguishers",)))
+    (visit,) = rect.reinspections.all()
+    rectifying.rectification_reinspect(
+        actor=officer, rectification=rect, passed=False, note="仍未配备", visit_id=visit.pk
+    )
+    with pytest.raises(Conflict) as exc:
+        rectifying.rectification_reinspect(
+            actor=officer, rectification=rect, passed=False, note="仍未配备", visit_id=visit.pk
+        )
+    assert exc.value.code == "reinspection_recorded"
+    rect.refresh_from_db()
+    assert rect.fail_count == 1 and rect.reinspections.count() == 2
+    with pytest.raises(Conflict):
+        rectifying.rectification_reinspect(actor=officer, rectification=rect, passed=True, visit_id=10**9)
+    waiting = rect.reinspections.get(state=Inspection.State.PLANNED)
+    rect = rectifying.rectification_reinspect(
+        actor=officer, rectification=rect, passed=True, visit_id=waiting.pk
+    )
+    assert rect.state == Rectification.State.CLOSED

@@ -1,6 +1,7 @@
 """The pages: every role's hub, covert secrecy through pages, the phone form's part-way save, submit to notice,
 documents, and query counts of the board and a place's history."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -105,6 +106,24 @@ def test_part_way_save_over_the_page_endpoint(world, client_for):
     assert Answer.objects.get(inspection=inspection).note == "许可证未悬挂"
 
 
+def test_page_endpoint_refuses_overlong_text_instead_of_cutting_it(world, client_for):
+    """The phone's outbox keeps an answer the server refused (4xx) and shows the error; an answer cut short
+    silently would lose what the inspector wrote."""
+    t = world.territory
+    (inspection,) = plans.plan_add_targets(actor=t.user("officer"), plan=world.overt, places=[world.shop_a])
+    item = ChecklistItem.objects.get(checklist=world.retail, code="licence_displayed")
+    url = reverse("inspections:answer", args=[inspection.pk, item.pk])
+    client = client_for(t.user("officer"))
+    response = client.post(url, {"result": "fail", "note": "许" * 501})
+    assert response.status_code == 400 and "note" in response.json()["fields"]
+    response = client.post(url, {"result": "pass", "value": "9" * 201})
+    assert response.status_code == 400 and "value" in response.json()["fields"]
+    assert not Answer.objects.filter(inspection=inspection).exists()
+    response = client.post(url, {"result": "fail", "note": "许" * 500})
+    assert response.status_code == 200
+    assert Answer.objects.get(inspection=inspection).note == "许" * 500
+
+
 def test_submit_on_the_page_leads_to_the_notice(world, client_for):
     t = world.territory
     (inspection,) = plans.plan_add_targets(actor=t.user("officer"), plan=world.overt, places=[world.shop_a])
@@ -155,6 +174,21 @@ def test_reinspect_on_the_page(world, rect, client_for):
     assert client.post(url, {"passed": "0", "note": "仍未整改"}).status_code == 302
     rect.refresh_from_db()
     assert rect.state == "reopened" and rect.fail_count == 1
+
+
+def test_reinspect_page_double_submit_counts_once(world, rect, client_for):
+    url = reverse("inspections:rectification", args=[rect.pk])
+    client = client_for(world.territory.user("officer"))
+    (visit,) = rect.reinspections.all()
+    page = client.get(url).content.decode()
+    assert f'name="visit" value="{visit.pk}"' in page
+    form = {"passed": "0", "note": "仍未整改", "visit": str(visit.pk)}
+    assert client.post(url, form).status_code == 302
+    second = client.post(url, form, follow=True)
+    assert "该次复查结果已记录" in second.content.decode()
+    rect.refresh_from_db()
+    assert rect.fail_count == 1
+    assert client.post(url, {**form, "visit": "x" * 300}).status_code == 400
 
 
 @pytest.mark.parametrize(("kind", "rows"), [("inspections", 2), ("findings", 2)])
@@ -237,3 +271,76 @@ def test_place_history_lists_everything_of_the_place(world, rect, client_for):
         .status_code
         == 404
     )
+
+
+def test_covert_visit_leaves_no_trace_in_ledgers_cases_or_notifications_until_reported(
+    world, covert_visit, client_for
+):
+    from gridgov.cases.models import Case
+    from gridgov.core.models import Notification
+
+    t = world.territory
+
+    def ledger_rows(name, kind):
+        response = client_for(t.user(name)).get(reverse("inspections:ledger", args=[kind]))
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+        return sheet.get_sheet_by_index(0).to_python()[1:]
+
+    township_users = ("township_a", "grid_a", "leader", "supervisor", "commander")
+    for name in township_users:
+        for kind in ("inspections", "findings"):
+            assert ledger_rows(name, kind) == [], (name, kind)
+    assert not Case.objects.exists() and not Rectification.objects.exists()
+    assert not Notification.objects.exists()
+    assert len(ledger_rows("other_officer", "findings")) == 1  # the organising unit has it all along
+
+    plans.plan_report(actor=t.user("other_officer"), plan=world.covert)
+    rect = Rectification.objects.get(inspection=covert_visit)
+    assert rect.case.unit_township_id == t.township_a.pk
+    for name in ("township_a", "leader"):
+        assert len(ledger_rows(name, "findings")) == 1, name
+    assert ledger_rows("township_b", "findings") == []
+
+
+def test_covert_briefing_since_a_date_as_page_and_docx(world, covert_visit, client_for):
+    """The briefing for the next county meeting: the problems since the last one, on the page and as .docx, for
+    the township itself and the county leader; nothing before the report; a bad date is named, not a 500."""
+    t = world.territory
+    briefing = reverse("inspections:covert_briefing")
+    before = client_for(t.user("township_a")).get(briefing)
+    assert before.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(before.content)).paragraphs)
+    assert "no_shop_selling 不符合" not in text and "暂无已通报的暗访记录" in text
+
+    plans.plan_report(actor=t.user("other_officer"), plan=world.covert)
+    from django.utils import timezone
+
+    submitted = timezone.localtime(Inspection.objects.get(pk=covert_visit.pk).submitted_at).date()
+    for name in ("township_a", "leader"):
+        client = client_for(t.user(name))
+        response = client.get(briefing, {"since": submitted.isoformat()})
+        assert response.status_code == 200 and response["Content-Disposition"].endswith('.docx"')
+        doc = Document(io.BytesIO(response.content))
+        text = "\n".join(p.text for p in doc.paragraphs)
+        assert "no_shop_selling 不符合" in text, name
+        assert doc.tables[0].rows[1].cells[0].text == t.township_a.name
+        page = client.get(reverse("inspections:covert"), {"since": submitted.isoformat()}).content.decode()
+        assert "no_shop_selling 不符合" in page
+    later = (submitted + dt.timedelta(days=1)).isoformat()
+    client = client_for(t.user("township_a"))
+    page = client.get(reverse("inspections:covert"), {"since": later}).content.decode()
+    assert "no_shop_selling 不符合" not in page and "暂无已通报的暗访记录" in page
+    # a NUL byte is turned away before the view (400 from the project's middleware)
+    assert client.get(reverse("inspections:covert"), {"since": "2026-01-01\x00"}).status_code == 400
+    for bad in ("2026-13-01", "昨天", "2026-1-5", "9" * 5000):
+        response = client.get(reverse("inspections:covert"), {"since": bad})
+        assert response.status_code == 200 and "日期格式应为" in response.content.decode()
+        assert "no_shop_selling 不符合" in response.content.decode()  # the bad date is ignored
+    # the sibling township's briefing and that of a user without grants are empty
+    for name in ("township_b", "nobody"):
+        other = client_for(t.user(name)).get(briefing)
+        assert other.status_code == 200
+        assert "no_shop_selling 不符合" not in "\n".join(
+            p.text for p in Document(io.BytesIO(other.content)).paragraphs
+        )
+    assert client.get(briefing.replace("/inspections", "/inspections/x")).status_code == 404
