@@ -124,9 +124,27 @@ def private_category(categories):
 def integration(territory):
     """An integration account (a civic-tech app) holding tips.add_tip, and its plain API token."""
     user = make_user("civic_app", display_name="随手拍 App")
-    user.user_permissions.add(Permission.objects.get(codename="add_tip", content_type__app_label="tips"))
+    user.user_permissions.add(add_tip_permission())
     _token, plain = api_token_create(actor=None, user=user, name="open311")
     return user, plain
+
+
+def add_tip_permission() -> Permission:
+    """The permission row, made again if a transactional test before this one flushed the tables (a flush empties
+    the content types and permissions that migrations created)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.contrib.contenttypes.models import ContentType
+
+    found = Permission.objects.filter(codename="add_tip", content_type__app_label="tips").first()
+    if found is None:
+        ContentType.objects.clear_cache()
+        config = apps.get_app_config("tips")
+        create_contenttypes(config, verbosity=0)
+        create_permissions(config, verbosity=0)
+        found = Permission.objects.get(codename="add_tip", content_type__app_label="tips")
+    return found
 
 
 def token_for(user) -> str:
