@@ -16,7 +16,6 @@
    20-hour rule on the driver's own cursor. Also the pure NumPy part (``daily.daily_values`` + ``aqi_array``).
 """
 
-import argparse
 import datetime as dt
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from bench.common import Report, raw_cursor, raw_sql
+from bench.common import Report, count_arg, raw_cursor, raw_sql
 from gridgov.air import daily as hj663
 from gridgov.air.engine import POLLUTANTS, aqi_array, aqi_compute
 from gridgov.air.models import DailyValue, Reading, Station
@@ -36,37 +35,31 @@ from gridgov.territory.services import DivisionRow, divisions_import
 MODULE = "air"
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("air")
     group.add_argument(
-        "--air-readings", type=_count(1000, 50_000_000), default=1_000_000, metavar="N", help="rows (1000000)"
+        "--air-readings",
+        type=count_arg(1000, 50_000_000),
+        default=1_000_000,
+        metavar="N",
+        help="rows (1000000)",
     )
     group.add_argument(
         "--air-sample",
-        type=_count(100, 1_000_000),
+        type=count_arg(100, 1_000_000),
         default=20_000,
         metavar="N",
         help="python-aqi sample (20000)",
     )
     group.add_argument(
-        "--air-stations", type=_count(1, 1000), default=100, metavar="N", help="stations (100)"
+        "--air-stations", type=count_arg(1, 1000), default=100, metavar="N", help="stations (100)"
     )
     group.add_argument(
-        "--air-days", type=_count(1, 3660), default=365, metavar="N", help="days of hours (365)"
+        "--air-days", type=count_arg(1, 3660), default=365, metavar="N", help="days of hours (365)"
     )
     group.add_argument(
         "--air-db-stations",
-        type=_count(1, 1000),
+        type=count_arg(1, 1000),
         default=10,
         metavar="N",
         help="stations whose hours go through the database for daily_refresh (10; 100 for the issue's figure)",

@@ -17,7 +17,6 @@ Goal (issue 8): the county page's figures under 300 ms. Also printed: the same c
 the raw rows on the database itself, which is what the page would cost without counters.
 """
 
-import argparse
 import csv
 import datetime as dt
 import random
@@ -27,7 +26,7 @@ import time
 
 from django.db import connection, transaction
 
-from bench.common import Report, compare, print_header, raw_cursor, raw_sql
+from bench.common import Report, compare, count_arg, print_header, raw_cursor, raw_sql
 from gridgov.campaigns.models import Campaign, Commitment, GridCounter, TargetKind, Visit, VisitEntry
 from gridgov.campaigns.selectors import campaign_figures
 from gridgov.campaigns.services.counters import campaign_recount
@@ -46,21 +45,11 @@ BATCH = 20_000
 DEFAULT_HOUSEHOLDS = 40_000
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("campaigns")
     group.add_argument(
         "--visits",
-        type=_count(0, 10_000_000),
+        type=count_arg(0, 10_000_000),
         default=200_000,
         metavar="N",
         help="visits (200000; county scale 2000000)",

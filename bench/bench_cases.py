@@ -18,7 +18,6 @@
    intake (``--rounds`` each). Goal: intake at least half the floor's rate.
 """
 
-import argparse
 import datetime as dt
 import itertools
 import math
@@ -41,6 +40,7 @@ from bench.common import (
     Report,
     captured_sql,
     compare,
+    count_arg,
     explain,
     percentile,
     plan_verdict,
@@ -69,37 +69,27 @@ INBOX_PAGE = 50
 HOUR = dt.timedelta(hours=1)
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("cases")
     group.add_argument(
         "--cases",
-        type=_count(100, 2_000_000),
+        type=count_arg(100, 2_000_000),
         default=200_000,
         metavar="N",
         help="cases at county scale (200000)",
     )
     group.add_argument(
-        "--clients", type=_count(1, 64), default=8, metavar="N", help="HTTP client threads (8)"
+        "--clients", type=count_arg(1, 64), default=8, metavar="N", help="HTTP client threads (8)"
     )
     group.add_argument(
         "--requests",
-        type=_count(10, 100_000),
+        type=count_arg(10, 100_000),
         default=1000,
         metavar="N",
         help="requests in each HTTP run (1000)",
     )
     group.add_argument(
-        "--rounds", type=_count(1, 10), default=2, metavar="N", help="floor/intake runs each (2)"
+        "--rounds", type=count_arg(1, 10), default=2, metavar="N", help="floor/intake runs each (2)"
     )
     group.add_argument("--no-http", action="store_true", help="skip the HTTP intake part")
 

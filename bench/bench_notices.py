@@ -15,7 +15,6 @@ Both sending runs check, against the receiver's own count, that no delivery was 
 and each one recorded sent was accepted by its bot) and none was duplicated (no bot accepted a notice twice).
 """
 
-import argparse
 import os
 import socket
 import subprocess
@@ -29,7 +28,7 @@ from django.db.models import Count
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from bench.common import Report
+from bench.common import Report, count_arg
 from gridgov.core.crypto import seal
 from gridgov.notices.models import Channel, Delivery, DeliveryState, GridGroup
 from gridgov.notices.services import notice_create, notice_fan_out, notice_publish
@@ -43,27 +42,17 @@ GOAL = 20.0
 COUNTY = "411627"
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("notices")
     group.add_argument(
-        "--groups", type=_count(10, 50_000), default=500, metavar="N", help="grid groups (500)"
+        "--groups", type=count_arg(10, 50_000), default=500, metavar="N", help="grid groups (500)"
     )
     group.add_argument("--latency", type=float, default=0.1, metavar="S", help="bot answer latency (0.1 s)")
     group.add_argument(
-        "--concurrency", type=_count(1, 512), default=64, metavar="N", help="sender threads (64)"
+        "--concurrency", type=count_arg(1, 512), default=64, metavar="N", help="sender threads (64)"
     )
     group.add_argument(
-        "--reference-posts", type=_count(5, 1000), default=30, metavar="N", help="sequential posts (30)"
+        "--reference-posts", type=count_arg(5, 1000), default=30, metavar="N", help="sequential posts (30)"
     )
     group.add_argument("--fail-ratio", type=float, default=0.3, metavar="R", help="failing answers (0.3)")
     group.add_argument(

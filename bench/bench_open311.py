@@ -19,7 +19,6 @@ year, across townships, categories, units and every state (``bench_cases.generat
    /healthz`` (the least a GET costs in this stack). Runs alternate (``--open311-rounds`` each).
 """
 
-import argparse
 import datetime as dt
 import itertools
 import json
@@ -50,6 +49,7 @@ from bench.common import (
     Report,
     captured_sql,
     compare,
+    count_arg,
     explain,
     percentile,
     plan_verdict,
@@ -69,37 +69,27 @@ from gridgov.tips.services.status import PUBLIC_NOTES
 MODULE = "open311"
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("open311")
     group.add_argument(
         "--open311-cases",
-        type=_count(100, 2_000_000),
+        type=count_arg(100, 2_000_000),
         default=20_000,
         metavar="N",
         help="cases in the county (20000; 200000 is a year of a busy county)",
     )
     group.add_argument(
-        "--open311-clients", type=_count(1, 64), default=4, metavar="N", help="HTTP client threads (4)"
+        "--open311-clients", type=count_arg(1, 64), default=4, metavar="N", help="HTTP client threads (4)"
     )
     group.add_argument(
         "--open311-requests",
-        type=_count(10, 100_000),
+        type=count_arg(10, 100_000),
         default=200,
         metavar="N",
         help="HTTP requests in each run (200)",
     )
     group.add_argument(
-        "--open311-rounds", type=_count(1, 10), default=2, metavar="N", help="runs of each kind (2)"
+        "--open311-rounds", type=count_arg(1, 10), default=2, metavar="N", help="runs of each kind (2)"
     )
     group.add_argument("--open311-no-http", action="store_true", help="skip the HTTP part")
 

@@ -20,7 +20,6 @@ Goals (issue 3): at least 20,000 resident rows a second from CSV on SQLite, a co
 ``--households N`` runs it smaller (``--residents N``, ``--iex-rows N`` likewise).
 """
 
-import argparse
 import contextlib
 import cProfile
 import csv
@@ -40,7 +39,7 @@ import xlsxwriter
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from bench.common import Report, load_average, raw_cursor, raw_sql
+from bench.common import Report, count_arg, load_average, raw_cursor, raw_sql
 from gridgov.core.crypto import blind_index, seal
 from gridgov.core.identity import mask_phone, mask_resident_id, normalize_phone, parse_resident_id
 from gridgov.demo.loader import demo_grids, load_demo
@@ -63,31 +62,21 @@ IEX_REQUIREMENTS = ("django-import-export==4.4.3", "tablib==3.10.0", "diff-match
 tqdm.monitor_interval = 0
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("registry")
     group.add_argument(
-        "--households", type=_count(10, 2_000_000), default=100_000, metavar="N", help="default 100,000"
+        "--households", type=count_arg(10, 2_000_000), default=100_000, metavar="N", help="default 100,000"
     )
     group.add_argument(
         "--residents",
-        type=_count(10, 10_000_000),
+        type=count_arg(10, 10_000_000),
         default=None,
         metavar="N",
         help="the first N residents of those households (default: 3 per household)",
     )
     group.add_argument(
         "--iex-rows",
-        type=_count(0, 2_000_000),
+        type=count_arg(0, 2_000_000),
         default=10_000,
         metavar="N",
         help="households django-import-export imports (a slice of the file; default 10,000; 0 skips it)",

@@ -10,7 +10,6 @@ times gridgov's reads against the same queries in raw SQL on the same connection
 3. "may user U see region R" (``scope_for(U).can_see(R)``, fresh and cached) against one EXISTS query.
 """
 
-import argparse
 import bisect
 import gzip
 import random
@@ -26,6 +25,7 @@ from bench.common import (
     Report,
     captured_sql,
     compare,
+    count_arg,
     explain,
     plan_verdict,
     print_header,
@@ -54,26 +54,18 @@ RETIRED_GRIDS = 100
 FILLER_GRANTS = 20_000
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("territory")
     group.add_argument(
         "--villages",
-        type=_count(1, 10**6),
+        type=count_arg(1, 10**6),
         default=None,
         metavar="N",
         help="load only the first N villages of Henan (and their ancestors); default: all 52,378",
     )
-    group.add_argument("--grids-per-village", type=_count(1, 999), default=4, metavar="N", help="default: 4")
+    group.add_argument(
+        "--grids-per-village", type=count_arg(1, 999), default=4, metavar="N", help="default: 4"
+    )
 
 
 # --- the data -------------------------------------------------------------------------------------------

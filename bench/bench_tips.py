@@ -15,7 +15,6 @@
 Default scale runs in about a minute; ``--tips-requests 5000 --tips-clients 16`` for a longer run.
 """
 
-import argparse
 import itertools
 import math
 import random
@@ -30,7 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bench.bench_cases import Server, create_floor_table, load_county, make_user
-from bench.common import Report, compare, percentile
+from bench.common import Report, compare, count_arg, percentile
 from gridgov.accounts.services import api_token_create
 from gridgov.cases.defaults import ensure_default_categories
 from gridgov.cases.models import Case, CaseSource, Category, CategoryGroup
@@ -48,37 +47,27 @@ ADDRESSES = itertools.count(1_000_000)
 PER_ADDRESS = 5
 
 
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("tips")
     group.add_argument(
         "--tips-calls",
-        type=_count(20, 100_000),
+        type=count_arg(20, 100_000),
         default=300,
         metavar="N",
         help="in-process tip_submit / case_report pairs (300)",
     )
     group.add_argument(
-        "--tips-clients", type=_count(1, 64), default=4, metavar="N", help="HTTP client threads (4)"
+        "--tips-clients", type=count_arg(1, 64), default=4, metavar="N", help="HTTP client threads (4)"
     )
     group.add_argument(
         "--tips-requests",
-        type=_count(10, 100_000),
+        type=count_arg(10, 100_000),
         default=200,
         metavar="N",
         help="requests in each HTTP run (200)",
     )
     group.add_argument(
-        "--tips-rounds", type=_count(1, 10), default=2, metavar="N", help="floor/tip runs each (2)"
+        "--tips-rounds", type=count_arg(1, 10), default=2, metavar="N", help="floor/tip runs each (2)"
     )
     group.add_argument("--tips-no-http", action="store_true", help="skip the HTTP part")
 

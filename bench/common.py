@@ -15,6 +15,19 @@ from django.test.utils import CaptureQueriesContext
 
 
 # --- environment ----------------------------------------------------------------------------------------
+def count_arg(low: int, high: int):
+    """An argparse ``type``: a whole number in [low, high], refused with a clear message otherwise."""
+    import argparse
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
