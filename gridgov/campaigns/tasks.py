@@ -2,11 +2,10 @@
 targets follow the registry (households and places added, moved or retired after a campaign started). django.tasks
 has no scheduler, so the recount re-enqueues itself, as the cases app's escalation does."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.tasks import task
-from django.utils import timezone
+
+from gridgov.core.tasks import enqueue_once
 
 
 @task()
@@ -36,13 +35,4 @@ def campaigns_recount_task() -> int:
 
 def schedule_campaigns_recount(*, delay_seconds: int = 0) -> bool:
     """Queues the next recount unless one is already waiting; True if one was queued."""
-    backend = campaigns_recount_task.get_backend()
-    if not backend.__class__.__module__.startswith("django_tasks_db"):
-        return False
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(task_path=campaigns_recount_task.module_path, status="READY")
-    if waiting.exists():
-        return False
-    campaigns_recount_task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds)).enqueue()
-    return True
+    return enqueue_once(campaigns_recount_task, delay_seconds=delay_seconds)

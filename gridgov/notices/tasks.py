@@ -8,6 +8,8 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from gridgov.core.tasks import enqueue_once
+
 
 def _supports_defer(task_obj) -> bool:
     return bool(getattr(task_obj.get_backend(), "supports_defer", False))
@@ -61,12 +63,4 @@ def notices_periodic_task() -> dict:
 
 def schedule_periodic(*, delay_seconds: int = 0) -> bool:
     """Queues the next periodic run unless one is already waiting; True if one was queued."""
-    backend = notices_periodic_task.get_backend()
-    if not backend.__class__.__module__.startswith("django_tasks_db"):
-        return False
-    from django_tasks_db.models import DBTaskResult
-
-    if DBTaskResult.objects.filter(task_path=notices_periodic_task.module_path, status="READY").exists():
-        return False
-    notices_periodic_task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds)).enqueue()
-    return True
+    return enqueue_once(notices_periodic_task, delay_seconds=delay_seconds)
