@@ -29,7 +29,7 @@ THUMBNAIL_SIZE = (320, 320)
 MAX_ATTACHMENTS_PER_CASE = 50
 
 
-def _sniff_image(data: bytes):
+def sniff_image(data: bytes):
     """Opens the bytes as an image, whatever the file claims to be; None if they are not one, or if they claim
     more pixels than a phone photo has (a decompression bomb)."""
     from PIL import Image, UnidentifiedImageError
@@ -70,7 +70,7 @@ def attachment_add(
         raise Conflict(_("每个案件最多 %(n)d 个附件。") % {"n": MAX_ATTACHMENTS_PER_CASE})
     name = Path(upload.name or "file").name[-100:]
     data = upload.read()
-    image = _sniff_image(data) if data else None
+    image = sniff_image(data) if data else None
     if image is not None:
         content_type = IMAGE_MIME.get(image.format, "")
         if content_type not in IMAGE_TYPES:

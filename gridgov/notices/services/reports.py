@@ -15,9 +15,9 @@ PHOTO_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 
 
 def _photo_suffix(data: bytes) -> str | None:
-    from gridgov.cases.services.extras import _sniff_image
+    from gridgov.cases.services.extras import sniff_image
 
-    image = _sniff_image(data)
+    image = sniff_image(data)
     return PHOTO_SUFFIX.get(image.format) if image is not None else None
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.cases.models import OPEN_STATES, Case, CaseEvent, CaseReport, CaseSource, Category
-from gridgov.cases.services.extras import IMAGE_MIME, IMAGE_TYPES, _sniff_image, attachment_add
+from gridgov.cases.services.extras import IMAGE_MIME, IMAGE_TYPES, attachment_add, sniff_image
 from gridgov.cases.services.intake import case_report
 from gridgov.core.audit import audit_record
 from gridgov.core.crypto import blind_index, seal
@@ -162,7 +162,7 @@ def _read_photos(photos) -> list[tuple[bytes, str]]:
                     ]
                 }
             )
-        image = _sniff_image(data) if data else None
+        image = sniff_image(data) if data else None
         content_type = IMAGE_MIME.get(getattr(image, "format", None), "")
         if image is None or content_type not in IMAGE_TYPES:
             raise InvalidInput(
