@@ -62,6 +62,6 @@ def blind_index(purpose: str, normalized: str) -> str:
     """32 hex characters (128 bits) identifying ``normalized`` for ``purpose`` ("ric", "phone" …)."""
     if not normalized:
         return ""
-    return hmac.digest(_index_key(settings.GRIDGOV_INDEX_KEY), f"{purpose}\x00{normalized}".encode(), "sha256")[
-        :16
-    ].hex()
+    return hmac.digest(
+        _index_key(settings.GRIDGOV_INDEX_KEY), f"{purpose}\x00{normalized}".encode(), "sha256"
+    )[:16].hex()

@@ -141,7 +141,9 @@ def shot(request, page, screenshot_dir):
         if phone:
             page.set_viewport_size(PHONE)
             # Charts (ECharts) redraw on the resize event: give them two frames before the picture.
-            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            page.evaluate(
+                "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+            )
             page.wait_for_timeout(150)
             page.screenshot(path=screenshot_dir / f"{base}--phone.png", full_page=True)
             page.set_viewport_size(DESKTOP)

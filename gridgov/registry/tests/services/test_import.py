@@ -288,7 +288,9 @@ def test_rows_cleaned_in_worker_processes_give_the_same_result(territory, settin
     settings.GRIDGOV_IMPORT_WORKERS = 0
     assert importing.import_workers(len(lines)) == 0
     sequential = registry_import(actor=None, kind="households", table=table(text))
-    stored = list(Household.objects.order_by("code").values_list("code", "grid_id", "head_id_index", "members"))
+    stored = list(
+        Household.objects.order_by("code").values_list("code", "grid_id", "head_id_index", "members")
+    )
     Household.objects.all().delete()
 
     settings.GRIDGOV_IMPORT_WORKERS = 2
