@@ -84,6 +84,8 @@ class TipRateKey(models.Model):
     SQLite the IMMEDIATE write transaction serialises them anyway)."""
 
     key = models.CharField(max_length=40, primary_key=True)
+    # set by every tip of the key; rows unused for longer than the longest rate window are purged
+    last_used = models.DateTimeField(null=True, db_index=True)
 
     def __str__(self) -> str:
         return self.key

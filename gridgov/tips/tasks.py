@@ -1,4 +1,4 @@
-"""Background work of the tip line: proposing rewards for cases that closed. django.tasks has no scheduler, so
+"""Background work of the tip line: proposing rewards for cases that closed, and purging stale rate-limit rows. django.tasks has no scheduler, so
 the task re-enqueues itself (as the cases app's escalation does); the reward officer's pages run the same sweep."""
 
 from django.conf import settings
@@ -9,9 +9,10 @@ from gridgov.core.tasks import enqueue_once
 
 @task()
 def rewards_propose_task() -> int:
-    from gridgov.tips.services import rewards_propose_for_closed_cases
+    from gridgov.tips.services import rate_keys_purge, rewards_propose_for_closed_cases
 
     try:
+        rate_keys_purge()
         return rewards_propose_for_closed_cases()
     finally:
         schedule_reward_proposals(

@@ -113,6 +113,11 @@ def service_definition(request, fmt, service_code):
     return render("service_definition", documents.service_definition(service, county), fmt)
 
 
+def _bearer(request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def _post_data(request):
     """Form or multipart parameters (GeoReport v2), or a JSON object for clients that send one."""
     if request.content_type == "application/json":
@@ -151,8 +156,13 @@ def requests_collection(request, fmt):
 
 
 def _create_request(request, fmt):
+    if "api_key" in request.GET:
+        # A key in the URL ends up in access logs and proxies: refused before it is even checked.
+        raise bad_request(
+            "api_key: send it as a POST parameter or an Authorization: Bearer header, not in the URL"
+        )
     data = _post_data(request)
-    api_key = data.get("api_key") or request.GET.get("api_key") or ""
+    api_key = data.get("api_key") or _bearer(request) or ""
     valid_shape = isinstance(api_key, str) and api_key and "\x00" not in api_key
     user = api_token_authenticate(api_key) if valid_shape else None
     if user is None:

@@ -31,6 +31,7 @@ from gridgov.tips.services.status import PublicNote, public_status, tip_by_track
 from gridgov.tips.services.submit import (
     TipRateLimited,
     TipReceipt,
+    rate_keys_purge,
     tip_find_duplicate,
     tip_setting,
     tip_submit,
@@ -44,6 +45,7 @@ __all__ = [
     "TipReceipt",
     "ensure_default_reward_rules",
     "public_status",
+    "rate_keys_purge",
     "reward_approve",
     "reward_claim",
     "reward_record_payment",

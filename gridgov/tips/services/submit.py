@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -112,8 +112,24 @@ def _lock_rate_keys(*, client_index: str, phone_index: str) -> None:
     )
     if not keys:
         return
-    TipRateKey.objects.bulk_create([TipRateKey(key=key) for key in keys], ignore_conflicts=True)
+    now = timezone.now()
+    TipRateKey.objects.bulk_create(
+        [TipRateKey(key=key, last_used=now) for key in keys],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["last_used"],
+    )
     list(TipRateKey.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("key"))
+
+
+def rate_keys_purge(*, now=None) -> int:
+    """Deletes the rate-limit rows no tip has used for two days (longer than any rate window): without this the
+    table keeps one row per client and phone that ever sent a tip. A row in use was touched seconds ago."""
+    now = now or timezone.now()
+    deleted, _ = TipRateKey.objects.filter(
+        models.Q(last_used__lt=now - timedelta(days=2)) | models.Q(last_used__isnull=True)
+    ).delete()
+    return deleted
 
 
 def _check_rate(*, client_index: str, phone_index: str, now) -> None:

@@ -7,7 +7,6 @@ from django.core import signing
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -30,6 +29,31 @@ from gridgov.tips.views.common import FIELD_NAMES, client_key, hotline_number, p
 
 RECEIPT_COOKIE = "tips_receipt"
 RECEIPT_MAX_AGE = 15 * 60
+# The tracking code a visitor looks up lives in a signed cookie sent only to the tracking pages, never in a URL:
+# URLs end up in access logs, browser history and shared screenshots.
+TRACK_COOKIE = "tips_track"
+TRACK_MAX_AGE = 30 * 60
+
+
+def _remember_code(request, response, code: str):
+    response.set_signed_cookie(
+        TRACK_COOKIE,
+        code,
+        salt=TRACK_COOKIE,
+        max_age=TRACK_MAX_AGE,
+        path=reverse("tips:track"),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _remembered_code(request) -> str:
+    try:
+        return request.get_signed_cookie(TRACK_COOKIE, salt=TRACK_COOKIE, max_age=TRACK_MAX_AGE)
+    except (KeyError, signing.BadSignature):
+        return ""
 
 
 def public_categories():
@@ -141,16 +165,12 @@ def tip_receipt(request):
         receipt = json.loads(
             request.get_signed_cookie(RECEIPT_COOKIE, salt=RECEIPT_COOKIE, max_age=RECEIPT_MAX_AGE)
         )
-        track_url = reverse("tips:track") + "?" + urlencode({"code": receipt["code"]})
+        code = receipt["code"]
     except (KeyError, ValueError, TypeError, signing.BadSignature):
         return redirect("tips:track")
-    response = render(
-        request,
-        "tips/receipt.html",
-        {"receipt": receipt, "track_url": track_url, "hotline": hotline_number()},
-    )
+    response = render(request, "tips/receipt.html", {"receipt": receipt, "hotline": hotline_number()})
     response.delete_cookie(RECEIPT_COOKIE, path=reverse("tips:receipt"), samesite="Lax")
-    return response
+    return _remember_code(request, response, code)
 
 
 def _tracking_context(tip):
@@ -174,22 +194,32 @@ def _tracking_context(tip):
 
 @never_cache
 @ensure_csrf_cookie
+@require_http_methods(["GET", "POST"])
 def tip_track(request):
-    form = TrackForm(request.GET or None)
-    context = {"form": form, "hotline": hotline_number()}
-    status = 200
+    """POST a code to look it up (it is remembered in a signed cookie, then the page redirects to itself); GET
+    shows the remembered tip. An old link with ``?code=`` is moved into the cookie and off the URL."""
+    if request.method == "POST" and "forget" in request.POST:
+        response = redirect("tips:track")
+        response.delete_cookie(TRACK_COOKIE, path=reverse("tips:track"), samesite="Lax")
+        return response
+    posted = request.POST if request.method == "POST" else request.GET if "code" in request.GET else None
+    form = TrackForm(posted)
     if form.is_bound and form.is_valid():
         tip = tip_by_tracking_code(form.cleaned_data["code"])
-        if tip is None:
-            form.add_error("code", _("查询码不存在，请核对后重新输入。"))
-            status = 404
-        else:
-            context.update(_tracking_context(tip))
-            context["claim_form"] = ClaimForm(initial={"code": tip.tracking_code})
-            context["needs_contact"] = not tip.reporter_phone_sealed
-    elif form.is_bound:
-        status = 400
-    return render(request, "tips/track.html", context, status=status)
+        if tip is not None:
+            return _remember_code(request, redirect("tips:track"), tip.tracking_code_display)
+        form.add_error("code", _("查询码不存在，请核对后重新输入。"))
+        return render(request, "tips/track.html", {"form": form, "hotline": hotline_number()}, status=404)
+    if form.is_bound:
+        return render(request, "tips/track.html", {"form": form, "hotline": hotline_number()}, status=400)
+    context = {"form": form, "hotline": hotline_number()}
+    tip = tip_by_tracking_code(_remembered_code(request)) if _remembered_code(request) else None
+    if tip is not None:
+        context["form"] = TrackForm(initial={"code": tip.tracking_code_display})
+        context.update(_tracking_context(tip))
+        context["claim_form"] = ClaimForm(initial={"code": tip.tracking_code})
+        context["needs_contact"] = not tip.reporter_phone_sealed
+    return render(request, "tips/track.html", context)
 
 
 @never_cache
@@ -199,7 +229,7 @@ def tip_claim(request):
     code = request.POST.get("code", "")
     tip = tip_by_tracking_code(code)
     if tip is None:
-        return redirect(reverse("tips:track") + "?" + urlencode({"code": code[:20]}))
+        return redirect("tips:track")
     status = 400
     if form.is_valid():
         try:
@@ -213,7 +243,7 @@ def tip_claim(request):
             status = exc.status
         else:
             messages.success(request, _("已申领，工作人员将尽快与您联系发放奖励。"))
-            return redirect(reverse("tips:track") + "?" + urlencode({"code": tip.tracking_code_display}))
+            return _remember_code(request, redirect("tips:track"), tip.tracking_code_display)
     tip.refresh_from_db()
     context = {"form": TrackForm(initial={"code": tip.tracking_code_display}), "hotline": hotline_number()}
     context.update(_tracking_context(tip))

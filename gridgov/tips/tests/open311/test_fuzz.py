@@ -138,6 +138,9 @@ def test_post_never_fails(client, some_cases, integration, settings, fmt, fields
 )
 def test_post_json_bodies_never_fail(client, some_cases, integration, body):
     response = client.post(
-        f"{BASE}/requests.json?api_key={integration[1]}", body, content_type="application/json"
+        f"{BASE}/requests.json",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {integration[1]}"},
     )
     well_formed(response, "json")

@@ -131,6 +131,23 @@ def test_api_key_is_required_and_must_be_live(client, territory, sale, integrati
     assert not Tip.objects.exists()
 
 
+def test_api_key_in_the_url_is_refused_and_a_bearer_header_works(client, territory, sale, integration):
+    _user, key = integration
+    data = form(None)
+    data.pop("api_key", None)
+    response = client.post(f"{BASE}/requests.json?api_key={key}", data)
+    assert response.status_code == 400
+    assert errors_of(response) == [
+        (400, "api_key: send it as a POST parameter or an Authorization: Bearer header, not in the URL")
+    ]
+    assert not Tip.objects.exists()
+    response = client.post(f"{BASE}/requests.json", data, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 201, response.content
+    response = client.post(f"{BASE}/requests.json", data, headers={"Authorization": "Bearer ggv_nope"})
+    assert response.status_code == 403
+    assert Tip.objects.count() == 1
+
+
 @pytest.mark.parametrize("username", ["leader", "admin", "grid_a", "reward", "nobody"])
 def test_staff_tokens_without_the_permission_may_not_file(client, territory, sale, username):
     response = client.post(f"{BASE}/requests.json", form(token_for(territory.user(username))))

@@ -92,6 +92,31 @@ def test_rate_limits_per_client_and_per_phone(territory, sale):
     assert Tip.objects.count() == 6
 
 
+@override_settings(GRIDGOV_TIP_RATE_PER_CLIENT_HOUR=2)
+def test_rate_limit_rows_are_touched_by_each_tip_and_purged_when_stale(territory, sale):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.tips.models import TipRateKey
+    from gridgov.tips.services import rate_keys_purge
+
+    submit(territory, sale, client_key="10.0.0.1", reporter_phone=PHONE)
+    assert TipRateKey.objects.count() == 2  # the client's and the phone's
+    now = timezone.now()
+    TipRateKey.objects.update(last_used=now - dt.timedelta(days=3))
+    submit(territory, sale, client_key="10.0.0.9")  # another client; the phone's row stays stale
+    fresh = TipRateKey.objects.filter(last_used__gte=now).count()
+    assert fresh == 1
+    assert rate_keys_purge() == 2  # the first client's and the phone's rows
+    assert TipRateKey.objects.count() == 1
+    assert rate_keys_purge() == 0
+    # the limit still counts tips, not rows: the purged client is still held to its hourly limit
+    submit(territory, sale, client_key="10.0.0.1")
+    with pytest.raises(TipRateLimited):
+        submit(territory, sale, client_key="10.0.0.1")
+
+
 def test_photos_are_checked_renamed_and_attached(territory, sale, photo):
     tip = submit(territory, sale, photos=[photo]).tip
     attachment = CaseAttachment.objects.get(case=tip.case)

@@ -25,6 +25,13 @@ def form_tokens(client):
     }
 
 
+def track(client, data):
+    """POSTs to the tracking page as its own form does (with the CSRF token the page hands out)."""
+    html = client.get("/tips/track/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return client.post("/tips/track/", {**data, "csrfmiddlewaretoken": token})
+
+
 def post_tip(client, territory, sale, **extra):
     data = {
         "category": sale.pk,
@@ -118,7 +125,9 @@ def test_tracking_page_shows_public_notes_only_and_claim_works(territory, sale, 
     secret = re.search(r'id="claim-secret">([^<]+)<', html).group(1)
     tip = Tip.objects.get()
     close_case(territory, tip.case)
-    response = public.get("/tips/track/", {"code": code.lower()})
+    looked_up = track(public, {"code": code.lower()})
+    assert looked_up.status_code == 302 and looked_up["Location"] == "/tips/track/"  # the code stays off URLs
+    response = public.get("/tips/track/")
     html = response.content.decode()
     assert response.status_code == 200 and "已办结" in html and "问题已处置完毕" in html
     # internal details stay inside: the unit, the handler's notes, the people
@@ -127,7 +136,7 @@ def test_tracking_page_shows_public_notes_only_and_claim_works(territory, sale, 
     assert "奖励审核" in html  # the page proposed the reward itself
     reward = Reward.objects.get()
     reward_approve(actor=territory.user("reward"), reward=reward, amount=1500, violation_confirmed=True)
-    html = public.get("/tips/track/", {"code": code}).content.decode()
+    html = public.get("/tips/track/").content.decode()
     assert "1500" in html and 'id="claim-form"' in html
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     wrong = public.post(
@@ -138,14 +147,45 @@ def test_tracking_page_shows_public_notes_only_and_claim_works(territory, sale, 
     response = public.post("/tips/track/claim/", claim)  # anonymous: a number to be paid on is needed
     assert response.status_code == 400 and "领奖联系电话" in response.content.decode()
     ok = public.post("/tips/track/claim/", {**claim, "contact": "13900001111"})
-    assert ok.status_code == 302
+    assert ok.status_code == 302 and ok["Location"] == "/tips/track/"
     assert "等待发放" in public.get(ok["Location"]).content.decode()
     assert Reward.objects.get().state == "claimed"
 
 
 def test_unknown_code_is_a_404_with_a_clear_message(territory, public):
-    response = public.get("/tips/track/", {"code": "NOPE-NOPE"})
+    response = track(public, {"code": "NOPE-NOPE"})
     assert response.status_code == 404 and "查询码不存在" in response.content.decode()
+    response = public.get("/tips/track/", {"code": "NOPE-NOPE"})  # an old-style link
+    assert response.status_code == 404 and "查询码不存在" in response.content.decode()
+    assert "tips_track" not in response.cookies
+    assert track(public, {"code": ""}).status_code == 400
+
+
+def test_the_tracking_code_lives_in_a_cookie_for_the_tracking_pages_only(territory, sale, public):
+    post_tip(public, territory, sale)
+    receipt = public.get("/tips/receipt/")
+    code = re.search(r'id="tracking-code">([^<]+)<', receipt.content.decode()).group(1)
+    # the receipt remembers the code for the tracking page: its link carries no code
+    assert (
+        'href="/tips/track/"' in receipt.content.decode() and f"code={code}" not in receipt.content.decode()
+    )
+    cookie = receipt.cookies["tips_track"]
+    assert cookie["path"] == "/tips/track/" and cookie["httponly"]
+    html = public.get("/tips/track/").content.decode()
+    assert "办理中" in html and code in html
+    # an old link with ?code= is moved into the cookie and off the URL
+    public.cookies.pop("tips_track")
+    moved = public.get("/tips/track/", {"code": code})
+    assert moved.status_code == 302 and moved["Location"] == "/tips/track/" and "tips_track" in moved.cookies
+    # on a shared phone the visitor can forget the code
+    forgotten = track(public, {"forget": "1"})
+    assert forgotten.status_code == 302 and forgotten.cookies["tips_track"].value == ""
+    public.cookies.pop("tips_track")
+    html = public.get("/tips/track/").content.decode()
+    assert code not in html and "办理中" not in html
+    # a forged cookie shows nothing
+    public.cookies["tips_track"] = code
+    assert code not in public.get("/tips/track/").content.decode()
 
 
 def test_the_public_pages_speak_english_after_the_switch(territory, sale, client, settings):
