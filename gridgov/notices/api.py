@@ -1,15 +1,16 @@
 """The notices API, mounted at the API root: /notices… and /grid-groups/{grid_code}. Thin adapters: parse, access
 (404 for missing or out of scope), call a service, render."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema, Status
+from ninja import File, Path, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from gridgov.api.pagination import PagePagination
 from gridgov.api.schemas import ERRORS, ErrorOut
 from gridgov.core.exceptions import InvalidInput, NotAllowed, NotFound
 from gridgov.notices import selectors
-from gridgov.notices.models import GridGroup, Notice, NoticeState
+from gridgov.notices.models import GridGroup, Notice, NoticeReport, NoticeState
 from gridgov.notices.policies import GridGroupPolicy, NoticePolicy
 from gridgov.notices.schemas import (
     MAX_ID,
@@ -26,8 +27,8 @@ from gridgov.notices.schemas import (
 )
 from gridgov.notices.services import notice_create, notice_grid_ack, notice_publish
 from gridgov.notices.services.groups import grid_group_test, grid_group_upsert, grid_household_count
-from gridgov.notices.services.notices import notice_grid_for_user
-from gridgov.notices.services.reports import notice_report_add
+from gridgov.notices.services.notices import notice_attachments_add, notice_grid_for_user
+from gridgov.notices.services.reports import notice_report_add, notice_report_photos_add
 from gridgov.notices.services.sending import deliveries_retry_dead
 from gridgov.territory.selectors import access_region
 
@@ -36,6 +37,18 @@ router = Router(tags=["notices"])
 WRITE_ERRORS = {**ERRORS, 403: ErrorOut}
 ACTION_ERRORS = {**WRITE_ERRORS, 409: ErrorOut}
 NOTICE_ID = Path(..., ge=1, le=MAX_ID, description="通知 id")
+REPORT_ID = Path(..., ge=1, le=MAX_ID, description="回报 id")
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _read_uploads(files: list, field: str) -> list[tuple[str, bytes]]:
+    """(name, bytes) of uploaded files; anything over 20 MB is refused before it is read into memory."""
+    too_big = [f.name[:80] for f in files if f.size > MAX_UPLOAD_BYTES]
+    if too_big:
+        raise InvalidInput(
+            fields={field: [_("%(name)s：文件超过 20MB。") % {"name": name} for name in too_big]}
+        )
+    return [(f.name, f.read()) for f in files]
 
 
 # --- grid groups ------------------------------------------------------------------------------------------------
@@ -128,6 +141,31 @@ def _detail(user, notice: Notice) -> dict:
         "body": notice.body,
         "audience": notice.audience,
         "figures": _figures(user, notice),
+        "attachments": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "size": a.size,
+                "url": reverse("notices:attachment", args=[notice.pk, a.pk]),
+            }
+            for a in notice.attachments.all()
+        ],
+    }
+
+
+def _report_out(report: NoticeReport, grid_code: str) -> dict:
+    return {
+        "id": report.pk,
+        "grid_code": grid_code,
+        "outcome": report.outcome,
+        "number": report.number,
+        "note": report.note,
+        "case_number": report.case.number if report.case_id else None,
+        "created_at": report.created_at,
+        "photos": [
+            {"id": p.pk, "name": p.name, "url": reverse("notices:report_photo", args=[report.pk, p.pk])}
+            for p in report.photos.all()
+        ],
     }
 
 
@@ -228,18 +266,38 @@ def notice_report_api(request, payload: ReportIn, notice_id: int = NOTICE_ID):
     report = notice_report_add(
         actor=request.auth, notice_grid=ng, outcome=payload.outcome, number=payload.number, note=payload.note
     )
-    return Status(
-        201,
-        {
-            "id": report.pk,
-            "grid_code": ng.grid.code,
-            "outcome": report.outcome,
-            "number": report.number,
-            "note": report.note,
-            "case_number": None,
-            "created_at": report.created_at,
-        },
+    return Status(201, _report_out(report, ng.grid.code))
+
+
+@router.post(
+    "/notices/{notice_id}/attachments",
+    response={201: NoticeDetailOut, **ACTION_ERRORS},
+    summary="Attach files to a draft (multipart, field files)",
+)
+def notice_attachments_api(request, files: File[list[UploadedFile]], notice_id: int = NOTICE_ID):
+    notice = selectors.access_notice(request.auth, notice_id)
+    notice_attachments_add(actor=request.auth, notice=notice, files=_read_uploads(files, "attachments"))
+    return Status(201, _detail(request.auth, notice))
+
+
+@router.post(
+    "/notices/{notice_id}/reports/{report_id}/photos",
+    response={201: ReportOut, **ACTION_ERRORS},
+    summary="Add photos to one's report (multipart, field photos)",
+)
+def notice_report_photos_api(
+    request, photos: File[list[UploadedFile]], notice_id: int = NOTICE_ID, report_id: int = REPORT_ID
+):
+    notice = selectors.access_notice(request.auth, notice_id)
+    report = (
+        NoticeReport.objects.filter(pk=report_id, notice_grid__notice=notice)
+        .select_related("notice_grid__grid", "case")
+        .first()
     )
+    if report is None or report.author_id != request.auth.pk:
+        raise NotFound()
+    notice_report_photos_add(actor=request.auth, report=report, photos=_read_uploads(photos, "photos"))
+    return Status(201, _report_out(report, report.notice_grid.grid.code))
 
 
 @router.post(

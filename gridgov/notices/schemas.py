@@ -87,10 +87,18 @@ class NoticeOut(Schema):
     scope: list[str]
 
 
+class FileOut(Schema):
+    id: int
+    name: str
+    size: int | None = None
+    url: str = Field(description="下载地址（须登录且能看到该通知）")
+
+
 class NoticeDetailOut(NoticeOut):
     body: str
     audience: list[str]
     figures: FiguresOut
+    attachments: list[FileOut]
 
 
 class AckIn(Schema):
@@ -120,6 +128,7 @@ class ReportOut(Schema):
     note: str
     case_number: str | None
     created_at: dt.datetime
+    photos: list[FileOut] = []
 
 
 class RetryOut(Schema):

@@ -76,6 +76,49 @@ def notice_report_add(
 
 
 @transaction.atomic
+def notice_report_photos_add(*, actor, report: NoticeReport, photos) -> list[NoticeReportPhoto]:
+    """Adds photos (name, bytes) to a report already filed (the API files the report as JSON, then its photos):
+    only its author, while the notice is published, up to MAX_PHOTOS in all; all or none are stored."""
+    report = (
+        NoticeReport.objects.select_for_update()
+        .select_related("notice_grid__notice", "notice_grid__grid")
+        .get(pk=report.pk)
+    )
+    if report.author_id != getattr(actor, "pk", None):
+        raise NotAllowed(_("只有回报人可以补充照片。"))
+    if report.notice_grid.notice.state != NoticeState.PUBLISHED:
+        raise Conflict(_("通知未发布或已撤回。"))
+    photos = list(photos)
+    errors: list[str] = []
+    if not photos:
+        errors.append(_("请选择照片。"))
+    if report.photos.count() + len(photos) > MAX_PHOTOS:
+        errors.append(_("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS})
+    checked = []
+    for name, data in photos:
+        suffix = _photo_suffix(data) if len(data) <= MAX_PHOTO_BYTES else None
+        if suffix is None:
+            errors.append(_("%(name)s 不是图片或超过 10MB。") % {"name": name[:80]})
+        checked.append((name, data, suffix))
+    if errors:
+        raise InvalidInput(fields={"photos": errors})
+    start = report.photos.count()
+    saved = []
+    for index, (name, data, suffix) in enumerate(checked, start=start + 1):
+        photo = NoticeReportPhoto(report=report, name=name[:200])
+        photo.file.save(f"r{report.pk}-{index}{suffix}", ContentFile(data), save=False)
+        photo.save()
+        saved.append(photo)
+    audit_record(
+        actor=actor,
+        action="notice.report_photos",
+        obj=report.notice_grid.notice,
+        changes={"grid": report.notice_grid.grid.code, "report": report.pk, "photos": len(saved)},
+    )
+    return saved
+
+
+@transaction.atomic
 def notice_report_to_case(*, actor, report: NoticeReport, category):
     """Turns a problem report into a case (source: notice) in one step; the report keeps the link."""
     from gridgov.cases.models import CaseSource

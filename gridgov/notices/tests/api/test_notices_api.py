@@ -342,3 +342,56 @@ def test_who_sees_a_township_notice(territory, client_for, django_capture_on_com
         == 404
     )
     assert not NoticeGrid.objects.filter(notice=notice, acked_at__isnull=False).exists()
+
+
+def test_attachments_and_report_photos_over_the_api(
+    territory, client_for, groups, receiver, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridgov.notices.models import NoticeAttachment, NoticeReportPhoto
+    from gridgov.notices.tests.services.test_notices import PNG
+
+    officer = client_for(territory.user("township_a"))
+    notice_id = _json(officer, "post", f"{API}/notices", _draft_body()).json()["id"]
+    upload = SimpleUploadedFile("禁放通告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    r = officer.post(f"{API}/notices/{notice_id}/attachments", {"files": [upload]})
+    assert r.status_code == 201, r.content
+    (attached,) = r.json()["attachments"]
+    assert attached["name"] == "禁放通告.pdf" and attached["size"] == 13
+    assert officer.get(attached["url"]).status_code == 200  # the page's download, with its access check
+    bad = SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")
+    r = officer.post(f"{API}/notices/{notice_id}/attachments", {"files": [bad]})
+    assert r.status_code == 400 and "run.exe" in r.json()["fields"]["attachments"][0]
+    assert NoticeAttachment.objects.filter(notice_id=notice_id).count() == 1
+    # another township's officer cannot see the draft at all
+    other = client_for(territory.user("township_b"))
+    upload.seek(0)
+    assert other.post(f"{API}/notices/{notice_id}/attachments", {"files": [upload]}).status_code == 404
+    officer = client_for(territory.user("township_a"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert officer.post(f"{API}/notices/{notice_id}/publish").status_code == 200
+    upload.seek(0)  # published: attachments are closed
+    assert officer.post(f"{API}/notices/{notice_id}/attachments", {"files": [upload]}).status_code == 409
+
+    worker = client_for(territory.user("grid_a"))
+    report = _json(worker, "post", f"{API}/notices/{notice_id}/reports", {"outcome": "done", "number": 12})
+    report_id = report.json()["id"]
+    assert report.json()["photos"] == []
+    url = f"{API}/notices/{notice_id}/reports/{report_id}/photos"
+    r = worker.post(url, {"photos": [SimpleUploadedFile("门口.png", PNG, content_type="image/png")]})
+    assert r.status_code == 201, r.content
+    (photo,) = r.json()["photos"]
+    assert photo["name"] == "门口.png" and worker.get(photo["url"]).status_code == 200
+    r = worker.post(url, {"photos": [SimpleUploadedFile("fake.png", b"no image", content_type="image/png")]})
+    assert r.status_code == 400 and "fake.png" in r.json()["fields"]["photos"][0]
+    too_many = [SimpleUploadedFile(f"{i}.png", PNG, content_type="image/png") for i in range(6)]
+    r = worker.post(url, {"photos": too_many})
+    assert r.status_code == 400 and "最多上传 6 张照片" in r.json()["fields"]["photos"][0]
+    assert NoticeReportPhoto.objects.filter(report_id=report_id).count() == 1
+    # only the report's author adds photos: the township officer sees the notice but gets a 404 here
+    officer = client_for(territory.user("township_a"))
+    r = officer.post(url, {"photos": [SimpleUploadedFile("x.png", PNG, content_type="image/png")]})
+    assert r.status_code == 404
+    assert officer.get(photo["url"]).status_code == 200  # and sees the photo of a grid in their township
+    assert client_for(territory.user("grid_b")).get(photo["url"]).status_code == 404
