@@ -8,7 +8,11 @@ from gridgov.core.models import AuditLog
 
 
 def audit_record(*, actor, action: str, obj: models.Model, changes: dict[str, Any] | None = None) -> AuditLog:
-    """Appends an audit row. Call inside the service's transaction so the row and the write land together."""
+    """Appends an audit row. Call inside the service's transaction so the row and the write land together.
+
+    The row keeps ``str(obj)`` as the object's label: a model's ``__str__`` must therefore never contain a secret
+    or a sealed value in clear (ID numbers, phones, tracking codes, webhook URLs); ``changes`` likewise carries
+    masked values only."""
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
