@@ -62,10 +62,16 @@ def aqi(request, payload: AqiIn):
     values = {key: getattr(payload, key) for key in POLLUTANTS}
     if all(v is None for v in values.values()):
         raise InvalidInput(fields={"__all__": [_("请至少给出一项污染物浓度。")]})
+    if payload.hourly and payload.o3_1h is not None:
+        raise InvalidInput(
+            fields={"o3_1h": [_("o3_1h（日最大1小时臭氧）只用于日 AQI，实时（hourly）请用 o3。")]}
+        )
+    if not payload.hourly and payload.so2_24h is not None:
+        raise InvalidInput(
+            fields={"so2_24h": [_("so2_24h（二氧化硫24小时滑动平均）只用于实时（hourly）AQI。")]}
+        )
     table = aqi_table_for(payload.date)
-    result = aqi_compute(
-        table, values, hourly=payload.hourly, o3_1h=None if payload.hourly else payload.o3_1h
-    )
+    result = aqi_compute(table, values, hourly=payload.hourly, o3_1h=payload.o3_1h, so2_24h=payload.so2_24h)
     return {**result.as_dict(), "above_table": result.above_table}
 
 

@@ -6,6 +6,8 @@
   i.e. the hours starting 07:00 … 23:00); it needs at least 14 valid windows, except that a maximum above the
   GB 3095—2012 grade II limit (160 µg/m³) stands even with fewer, as the standard says.
 - The O3 daily maximum 1-hour value is taken, like the 24-hour means, from a day with at least 20 valid hours.
+- A 24-hour moving mean (the SO2 value a real-time AQI needs above 800 µg/m³) follows the 24-hour rule: at least 20
+  valid hours of the 24 ending with the hour.
 
 A value without enough data is NaN (stored as missing), never filled in. Hours are indexed by their start.
 """
@@ -19,9 +21,9 @@ O3_8H_LIMIT = 160.0
 WINDOW = 8
 
 
-def moving_8h(values: np.ndarray) -> np.ndarray:
-    """O3 8-hour moving averages along the last axis: position h averages hours h-7…h when at least 6 are valid
-    (NaN = invalid or missing); the first 7 positions see fewer hours, as at the start of a series."""
+def _moving(values: np.ndarray, window: int, minimum: int) -> np.ndarray:
+    """Means along the last axis over the ``window`` hours ending at each position, NaN where fewer than
+    ``minimum`` of them are valid (NaN = invalid or missing); the first positions see fewer hours."""
     x = np.asarray(values, dtype=np.float64)
     valid = ~np.isnan(x)
     filled = np.where(valid, x, 0.0)
@@ -30,12 +32,25 @@ def moving_8h(values: np.ndarray) -> np.ndarray:
     counts = np.cumsum(np.pad(valid.astype(np.int64), pad), axis=-1)
     n = x.shape[-1]
     ends = np.arange(1, n + 1)
-    starts = np.maximum(ends - WINDOW, 0)
+    starts = np.maximum(ends - window, 0)
     window_sum = sums[..., ends] - sums[..., starts]
     window_count = counts[..., ends] - counts[..., starts]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = window_sum / window_count
-    return np.where(window_count >= MIN_HOURS_8H, mean, np.nan)
+    return np.where(window_count >= minimum, mean, np.nan)
+
+
+def moving_8h(values: np.ndarray) -> np.ndarray:
+    """O3 8-hour moving averages along the last axis: position h averages hours h-7…h when at least 6 are valid
+    (NaN = invalid or missing); the first 7 positions see fewer hours, as at the start of a series."""
+    return _moving(values, WINDOW, MIN_HOURS_8H)
+
+
+def moving_24h(values: np.ndarray) -> np.ndarray:
+    """24-hour moving means along the last axis (the SO2 24-hour mean of a real-time report): position h averages
+    hours h-23…h when at least 20 are valid, the rule of a 24-hour mean (GB 3095—2012 表4, HJ 663); neither
+    standard sets a different rule for a moving 24-hour mean."""
+    return _moving(values, 24, MIN_HOURS_DAY)
 
 
 def day_means(hours: np.ndarray) -> np.ndarray:

@@ -151,9 +151,28 @@ def _interpolate(bps: tuple[int, ...], units: int) -> int | None:
     return None  # pragma: no cover - the loop always returns
 
 
+def averaging_hours(indicator: str) -> int:
+    """The averaging period of an indicator in hours (``so2_24h`` → 24, ``o3_8h`` → 8, ``co_1h`` → 1)."""
+    return int(indicator.rsplit("_", 1)[1].rstrip("h"))
+
+
+def may_stand_in(indicator: str, use: str) -> bool:
+    """Whether, for a "use" rule without the concentration it names, the indicator's own concentration may be
+    scored on the ``use`` table instead: only when ``use`` averages over no longer a period. An O3 8-hour mean above
+    800 implies 1-hour values at least as high, so the 8-hour value on the 1-hour table is a lower bound; an SO2
+    1-hour value says nothing about the 24-hour mean, so without that mean the IAQI is missing."""
+    return averaging_hours(use) <= averaging_hours(indicator)
+
+
+def _absent(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def iaqi(table: Table, indicator: str, value, *, alternate=None) -> tuple[int | None, bool]:
     """(IAQI, above_table) of one concentration. ``alternate`` is the concentration a "use" rule scores instead
-    (the O3 1-hour value for an O3 8-hour value above 800); without it the same concentration is used."""
+    (the O3 daily maximum 1-hour value for an O3 8-hour value above 800; the SO2 24-hour moving mean for an SO2
+    1-hour value above 800). Without it the same concentration is used when ``may_stand_in`` allows, else the IAQI
+    is missing and flagged above the table."""
     units = to_units(value, scale_of(indicator))
     if units is None:
         return None, False
@@ -166,7 +185,14 @@ def iaqi(table: Table, indicator: str, value, *, alternate=None) -> tuple[int | 
         return int(rule["iaqi"]), False
     if "use" in rule:
         other = rule["use"]
-        return iaqi(table, other, value if alternate is None else alternate)
+        if not _absent(alternate):
+            source = alternate
+        elif may_stand_in(indicator, other):
+            source = value
+        else:
+            source = None
+        score, flagged = iaqi(table, other, source)
+        return (None, True) if score is None else (score, flagged)
     return IAQI_STEPS[len(bps) - 1], True
 
 
@@ -201,19 +227,35 @@ def primary_of(values: Mapping[str, int | None], aqi: int | None) -> list[str]:
     return [key for key in POLLUTANTS if values.get(key) == aqi]
 
 
-def aqi_compute(table: Table, values: Mapping[str, object], *, hourly: bool = False, o3_1h=None) -> AqiResult:
+def _alternates(hourly: bool, o3_1h, so2_24h) -> dict[str, object]:
+    """The concentration each pollutant's "use" rule scores instead of its own, by pollutant."""
+    if hourly:
+        if o3_1h is not None:
+            raise ValueError("o3_1h (the daily maximum 1-hour O3) belongs to a daily AQI, not an hourly one")
+        return {"so2": so2_24h}
+    if so2_24h is not None:
+        raise ValueError("so2_24h (the SO2 24-hour moving mean) belongs to an hourly AQI, not a daily one")
+    return {"o3": o3_1h}
+
+
+def aqi_compute(
+    table: Table, values: Mapping[str, object], *, hourly: bool = False, o3_1h=None, so2_24h=None
+) -> AqiResult:
     """The AQI of one set of concentrations (keys pm25, pm10, so2, no2, co, o3; missing keys are missing).
 
     Daily (default): 24-hour means and ``o3`` the daily maximum 8-hour mean; ``o3_1h`` the daily maximum 1-hour
-    value if known. Hourly: 1-hour concentrations.
+    value if known. Hourly (real-time): 1-hour concentrations; ``so2_24h`` the station's SO2 24-hour moving mean
+    ending with the hour, which an SO2 1-hour value above the table is scored with (HJ 633—2012 表1 注2).
+    Raises ValueError for ``o3_1h`` with ``hourly`` or ``so2_24h`` without it (a caller's mistake, not data).
     """
     indicators = HOURLY_INDICATORS if hourly else DAILY_INDICATORS
+    alternates = _alternates(hourly, o3_1h, so2_24h)
     scores: dict[str, int | None] = {}
     above: list[str] = []
     for key in POLLUTANTS:
         value = values.get(key)
-        score, is_above = iaqi(table, indicators[key], value, alternate=None if hourly else o3_1h)
-        if key == "o3" and not hourly and o3_1h is not None:
+        score, is_above = iaqi(table, indicators[key], value, alternate=alternates.get(key))
+        if key == "o3" and not hourly and not _absent(o3_1h):
             one_hour, one_above = iaqi(table, "o3_1h", o3_1h)
             if one_hour is not None and (score is None or one_hour > score):
                 score, is_above = one_hour, one_above
@@ -286,14 +328,18 @@ def iaqi_array(table: Table, indicator: str, values, *, alternate=None) -> tuple
         result[above] = int(rule["iaqi"])
         return result, np.zeros_like(above)
     if "use" in rule:
-        source = np.asarray(values, dtype=np.float64)
+        other_indicator = rule["use"]
+        if may_stand_in(indicator, other_indicator):
+            source = np.asarray(values, dtype=np.float64)
+        else:
+            source = np.full(len(units), np.nan)
         if alternate is not None:
             alt = np.asarray(alternate, dtype=np.float64)
             source = np.where(np.isnan(alt), source, alt)  # the scalar path: the alternate when it is given
-        other, other_above = iaqi_array(table, rule["use"], source)
+        other, other_above = iaqi_array(table, other_indicator, source)
         result[above] = other[above]
         flagged = np.zeros_like(above)
-        flagged[above] = other_above[above]
+        flagged[above] = other_above[above] | (other[above] < 0)
         return result, flagged
     result[above] = IAQI_STEPS[len(table.breakpoints[indicator]) - 1]
     return result, above
@@ -304,26 +350,33 @@ def iaqi_array(table: Table, indicator: str, values, *, alternate=None) -> tuple
 BLOCK = 65_536
 
 
-def aqi_array(table: Table, values: Mapping[str, object], *, hourly: bool = False, o3_1h=None) -> dict:
-    """``aqi_compute`` over columns of equal length. Returns int64 arrays: ``aqi`` (-1 missing), ``level`` (0
-    missing), ``iaqi`` {pollutant: array}, ``primary`` (bit i set for POLLUTANTS[i]) and ``above`` (same bits)."""
+def aqi_array(
+    table: Table, values: Mapping[str, object], *, hourly: bool = False, o3_1h=None, so2_24h=None
+) -> dict:
+    """``aqi_compute`` over columns of equal length (``o3_1h``, ``so2_24h``: columns too, NaN where unknown).
+    Returns int64 arrays: ``aqi`` (-1 missing), ``level`` (0 missing), ``iaqi`` {pollutant: array}, ``primary``
+    (bit i set for POLLUTANTS[i]) and ``above`` (same bits)."""
+    _alternates(hourly, o3_1h, so2_24h)  # the same misuse errors as the scalar path
     columns = {
         key: (None if column is None else np.asarray(column, dtype=np.float64))
         for key, column in values.items()
     }
-    one_hour = None if o3_1h is None else np.asarray(o3_1h, dtype=np.float64)
-    lengths = [len(c) for c in columns.values() if c is not None] + (
-        [len(one_hour)] if one_hour is not None else []
-    )
+    extra = {
+        name: np.asarray(column, dtype=np.float64)
+        for name, column in (("o3_1h", o3_1h), ("so2_24h", so2_24h))
+        if column is not None
+    }
+    lengths = [len(c) for c in columns.values() if c is not None] + [len(c) for c in extra.values()]
     n = lengths[0] if lengths else 0
     if n <= BLOCK:
-        return _aqi_block(table, columns, hourly=hourly, o3_1h=one_hour)
+        return _aqi_block(table, columns, hourly=hourly, extra=extra, n=n)
     parts = [
         _aqi_block(
             table,
             {k: (None if c is None else c[i : i + BLOCK]) for k, c in columns.items()},
             hourly=hourly,
-            o3_1h=None if one_hour is None else one_hour[i : i + BLOCK],
+            extra={k: c[i : i + BLOCK] for k, c in extra.items()},
+            n=min(BLOCK, n - i),
         )
         for i in range(0, n, BLOCK)
     ]
@@ -336,22 +389,19 @@ def aqi_array(table: Table, values: Mapping[str, object], *, hourly: bool = Fals
     }
 
 
-def _aqi_block(table: Table, values: Mapping[str, object], *, hourly: bool = False, o3_1h=None) -> dict:
+def _aqi_block(
+    table: Table, values: Mapping[str, object], *, hourly: bool, extra: Mapping[str, np.ndarray], n: int
+) -> dict:
     indicators = HOURLY_INDICATORS if hourly else DAILY_INDICATORS
-    n = None
-    for column in values.values():
-        if column is not None:
-            n = len(column)
-            break
-    if n is None:
-        n = 0 if o3_1h is None else len(o3_1h)
+    o3_1h = extra.get("o3_1h")
+    alternates = {"so2": extra.get("so2_24h")} if hourly else {"o3": o3_1h}
     nan = np.full(n, np.nan)
     scores: dict[str, np.ndarray] = {}
     above_bits = np.zeros(n, dtype=np.int64)
     for bit, key in enumerate(POLLUTANTS):
         column = values.get(key)
         column = nan if column is None else column
-        score, above = iaqi_array(table, indicators[key], column, alternate=None if hourly else o3_1h)
+        score, above = iaqi_array(table, indicators[key], column, alternate=alternates.get(key))
         if key == "o3" and not hourly and o3_1h is not None:
             one_hour, one_above = iaqi_array(table, "o3_1h", o3_1h)
             better = one_hour > score

@@ -41,6 +41,11 @@ class AqiIn(Schema):
         None, description="hourly: 1-hour O3; daily: the daily maximum 8-hour mean"
     )
     o3_1h: Concentration | None = Field(None, description="daily only: the daily maximum 1-hour O3, if known")
+    so2_24h: Concentration | None = Field(
+        None,
+        description="hourly only: the station's SO2 24-hour moving mean ending with the hour; under HJ 633—2012 an "
+        "SO2 1-hour value above 800 is scored with it (without it that IAQI is missing and listed in above_table)",
+    )
 
 
 class AqiOut(Schema):
@@ -51,7 +56,10 @@ class AqiOut(Schema):
     category: str | None
     color: str
     table: str
-    above_table: list[str] = Field(description="pollutants above the top of the table (scored 500)")
+    above_table: list[str] = Field(
+        description="pollutants above the top of their table and not scored by a rule of the table: scored 500, "
+        "or missing (an hourly SO2 above 800 under HJ 633—2012 without so2_24h)"
+    )
 
 
 class ValidFlags(Schema):

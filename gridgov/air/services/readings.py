@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.air import daily as hj663
-from gridgov.air.engine import POLLUTANTS, aqi_array, table_for, to_units_array
+from gridgov.air.engine import POLLUTANTS, aqi_array, scale_of, table_for, to_units, to_units_array
 from gridgov.air.models import DailyValue, Reading, Station
 from gridgov.air.tables import aqi_tables
 from gridgov.core.audit import audit_record
@@ -154,8 +154,9 @@ def validate_rows(
     return [row for row in good if row is not None], errors
 
 
-def _hourly_aqi(tables, keys: list[int], columns: dict[str, np.ndarray]) -> dict:
-    """Real-time AQI of rows (hour keys and pollutant columns, NaN missing), each with its day's table."""
+def _hourly_aqi(tables, keys: list[int], columns: dict[str, np.ndarray], so2_24h: np.ndarray) -> dict:
+    """Real-time AQI of rows (hour keys, pollutant columns and the SO2 24-hour moving means, NaN missing), each
+    with its day's table."""
     n = len(keys)
     aqi = np.full(n, -1, dtype=np.int64)
     level = np.zeros(n, dtype=np.int64)
@@ -168,15 +169,117 @@ def _hourly_aqi(tables, keys: list[int], columns: dict[str, np.ndarray]) -> dict
         ]
         if not index:
             continue
-        part = aqi_array(table, {key: columns[key][index] for key in POLLUTANTS}, hourly=True)
+        part = aqi_array(
+            table, {key: columns[key][index] for key in POLLUTANTS}, hourly=True, so2_24h=so2_24h[index]
+        )
         aqi[index], level[index], primary[index] = part["aqi"], part["level"], part["primary"]
     return {"aqi": aqi, "level": level, "primary": primary}
 
 
+def _so2_above_rule(tables, key: int, so2: float) -> bool:
+    """Whether an SO2 1-hour value of the hour ``key`` is above its table's 1-hour top under a "use" rule, i.e.
+    whether its real-time AQI depends on the SO2 24-hour moving mean."""
+    table = table_for(tables, dt.date(1970, 1, 1) + dt.timedelta(days=key // 24))
+    if "use" not in table.above.get("so2_1h", {}):
+        return False
+    units = to_units(so2, scale_of("so2_1h"))
+    return units is not None and units > table.breakpoints["so2_1h"][-1]
+
+
+def so2_24h_derive(
+    tables, batch: dict[tuple[int, int], float | None]
+) -> tuple[dict[tuple[int, int], float], int]:
+    """SO2 24-hour moving means for the rows about to be stored (``batch``: (station id, hour key) → valid SO2 or
+    None), read together with the stored hours around them (one query). A batch hour changes the mean of the 23
+    hours after it: a stored hour among them whose SO2 1-hour value is scored with that mean (above 800 under
+    HJ 633—2012) gets its real-time AQI recomputed and updated here (one ``executemany`` when any changed). Returns
+    the batch's means (NaN where fewer than 20 of the 24 hours are valid) and the number of stored hours updated."""
+    if not batch:
+        return {}, 0
+    station_ids = {sid for sid, _key in batch}
+    low = min(key for _sid, key in batch) - 23
+    high = max(key for _sid, key in batch) + 23
+    stored = Reading.objects.filter(
+        station_id__in=station_ids, observed_at__gte=moment_of(low), observed_at__lte=moment_of(high)
+    ).values_list(
+        "pk",
+        "station_id",
+        "observed_at",
+        *POLLUTANTS,
+        *(f"{k}_valid" for k in POLLUTANTS),
+        "aqi",
+        "level",
+        "primary",
+    )
+    width = len(POLLUTANTS)
+    key_of = HourKeys(moment_of(low), moment_of(high))
+    series_of: dict[int, dict[int, float | None]] = defaultdict(dict)
+    stored_rows: dict[tuple[int, int], tuple] = {}
+    for row in stored:
+        station_id, key = row[1], key_of(row[2])
+        so2, so2_ok = row[3 + POLLUTANTS.index("so2")], row[3 + width + POLLUTANTS.index("so2")]
+        series_of[station_id][key] = so2 if so2_ok else None
+        stored_rows[(station_id, key)] = row
+    for (station_id, key), so2 in batch.items():
+        series_of[station_id][key] = so2
+    touched: dict[int, set[int]] = defaultdict(set)
+    for station_id, key in batch:
+        touched[station_id].add(key)
+    means: dict[tuple[int, int], float] = {}
+    later: list[tuple] = []  # stored hours after the batch whose AQI depends on the new means
+    for station_id, values in series_of.items():
+        base = min(values)
+        series = np.full(max(values) - base + 1, np.nan)
+        for key, so2 in values.items():
+            if so2 is not None:
+                series[key - base] = so2
+        moving = hj663.moving_24h(series)
+        for key in touched[station_id]:
+            means[(station_id, key)] = float(moving[key - base])
+        after = {h + d for h in touched[station_id] for d in range(1, 24)} - touched[station_id]
+        for key in sorted(after):
+            row = stored_rows.get((station_id, key))
+            so2 = values.get(key)
+            if row is not None and so2 is not None and _so2_above_rule(tables, key, so2):
+                later.append((key, float(moving[key - base]), row))
+    updated = 0
+    if later:
+        keys = [key for key, _mean, _row in later]
+        columns = {
+            name: np.asarray(
+                [
+                    np.nan if row[3 + j] is None or not row[3 + width + j] else float(row[3 + j])
+                    for _key, _mean, row in later
+                ]
+            )
+            for j, name in enumerate(POLLUTANTS)
+        }
+        derived = _hourly_aqi(tables, keys, columns, np.asarray([mean for _key, mean, _row in later]))
+        changes = []
+        for i, (_key, _mean, row) in enumerate(later):
+            aqi = None if derived["aqi"][i] < 0 else int(derived["aqi"][i])
+            level = None if derived["level"][i] == 0 else int(derived["level"][i])
+            primary = int(derived["primary"][i])
+            if (aqi, level, primary) != tuple(row[-3:]):
+                changes.append((aqi, level, primary, row[0]))
+        if changes:
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {quote(Reading._meta.db_table)} SET {quote('aqi')} = %s, {quote('level')} = %s, "
+                    f"{quote('primary')} = %s WHERE {quote('id')} = %s",
+                    changes,
+                )
+            updated = len(changes)
+    return means, updated
+
+
 @transaction.atomic
 def readings_ingest(*, actor, rows: list[ReadingRow], source: str = "api") -> IngestReport:
-    """Validates and stores hourly readings (upsert per station and hour), then brings the derived O3 8-hour
-    averages and the daily values of every touched station-day up to date. Set-based: a few queries a call."""
+    """Validates and stores hourly readings (upsert per station and hour), then brings the derived values up to
+    date: the real-time AQI (with the SO2 24-hour moving mean, also of the stored hours after the batch that
+    depend on it), the O3 8-hour averages and the daily values of every touched station-day. Set-based: a
+    bounded number of queries a call, whatever the number of rows."""
     report = IngestReport(received=len(rows))
     codes = {row.station for row in rows}
     stations = dict(Station.objects.filter(code__in=codes, is_active=True).values_list("code", "pk"))
@@ -195,7 +298,17 @@ def readings_ingest(*, actor, rows: list[ReadingRow], source: str = "api") -> In
         )
         for key in POLLUTANTS
     }
-    derived = _hourly_aqi(tables, keys, columns)
+    so2_column = columns["so2"]
+    so2_24h, _later = so2_24h_derive(
+        tables,
+        {
+            (station_ids[i], keys[i]): (None if np.isnan(so2_column[i]) else float(so2_column[i]))
+            for i in range(len(good))
+        },
+    )
+    derived = _hourly_aqi(
+        tables, keys, columns, np.asarray([so2_24h[(station_ids[i], keys[i])] for i in range(len(good))])
+    )
     o3_column = columns["o3"]
     batch_o3 = {
         (station_ids[i], keys[i]): (None if np.isnan(o3_column[i]) else float(o3_column[i]))

@@ -66,3 +66,17 @@ def test_daily_values_over_many_station_days_at_once():
     assert set(out) == {"pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h"}
     assert np.isnan(out["pm25"][3]) and not np.isnan(out["pm25"][4])
     assert np.allclose(out["pm10"], hours["pm10"].mean(axis=1))
+
+
+def test_a_24_hour_moving_mean_needs_20_of_its_24_hours():
+    from gridgov.air.daily import moving_24h
+
+    series = np.arange(48, dtype=float)
+    out = moving_24h(series)
+    assert np.isnan(out[18]) and out[19] == np.arange(20).mean()  # 20 hours seen from the start of the series
+    assert out[30] == np.arange(7, 31).mean()  # the 24 hours ending with hour 30
+    series[20:24] = np.nan  # 4 missing in the windows ending at 23…43: 20 valid
+    assert moving_24h(series)[30] == np.r_[7:20, 24:31].mean()
+    series[24] = np.nan  # a fifth: windows ending at 24…43 have 19 valid, missing; from 44 on 20 again
+    out = moving_24h(series)
+    assert np.isnan(out[30]) and np.isnan(out[43]) and out[44] == np.arange(25, 45).mean()

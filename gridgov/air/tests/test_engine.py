@@ -19,6 +19,7 @@ from gridgov.air.engine import (
     aqi_compute,
     iaqi,
     iaqi_array,
+    may_stand_in,
     pollutants_of_bits,
     table_for,
     to_units,
@@ -162,13 +163,61 @@ def test_the_table_switches_on_2026_03_01():
 
 
 def test_so2_one_hour_above_800():
-    # 2012: scored on the 24-hour table (900 → 200 + 100 × 100/800 = 212.5 → 213)
+    # 2012 (表1 注2): an SO2 1-hour value above 800 is reported with the IAQI of the SO2 24-hour mean
     assert iaqi(T2012, "so2_1h", 800) == (200, False)
-    assert iaqi(T2012, "so2_1h", 900) == (213, False)
-    assert iaqi(T2012, "so2_1h", 3000) == (500, True)  # above the 24-hour table too
-    # 2026: IAQI 200
+    assert iaqi(T2012, "so2_1h", 800.4) == (200, False)  # rounds to 800: still on the 1-hour table
+    assert iaqi(T2012, "so2_1h", 801, alternate=150) == (100, False)  # 24-hour mean 150 → IAQI 100
+    assert iaqi(T2012, "so2_1h", 900, alternate=900) == (213, False)  # 200 + 100 × 100/800 = 212.5 → 213
+    assert iaqi(T2012, "so2_1h", 900, alternate=3000) == (500, True)  # above the 24-hour table too
+    # without a 24-hour mean the IAQI is missing and flagged, never the 1-hour value on the 24-hour table
+    assert iaqi(T2012, "so2_1h", 900) == (None, True)
+    assert iaqi(T2012, "so2_1h", 900, alternate=float("nan")) == (None, True)
+    assert iaqi(T2012, "so2_1h", 900, alternate=-1) == (None, True)
+    # the 24-hour mean only matters above 800
+    assert iaqi(T2012, "so2_1h", 500, alternate=2000) == (100, False)
+    hourly = aqi_compute(T2012, {"so2": 900, "pm25": 30}, hourly=True, so2_24h=480)
+    assert (hourly.iaqi["so2"], hourly.aqi, hourly.primary_pollutants, hourly.above_table) == (
+        151,
+        151,
+        ["so2"],
+        [],
+    )  # 150 + 50 × 5/325 = 150.8 → 151
+    unknown = aqi_compute(T2012, {"so2": 900, "pm25": 30}, hourly=True)
+    assert (unknown.iaqi["so2"], unknown.aqi, unknown.above_table) == (None, 43, ["so2"])
+    # 2026: IAQI 200 whatever the 24-hour mean
     assert iaqi(T2026, "so2_1h", 900) == (200, False)
-    assert iaqi(T2026, "so2_1h", 3000) == (200, False)
+    assert iaqi(T2026, "so2_1h", 3000, alternate=50) == (200, False)
+    assert aqi_compute(T2026, {"so2": 801}, hourly=True, so2_24h=10).iaqi["so2"] == 200
+    # the switch: the same hour either side of 2026-03-01
+    before = aqi_compute(table_for(TABLES, dt.date(2026, 2, 28)), {"so2": 900}, hourly=True, so2_24h=100)
+    after = aqi_compute(table_for(TABLES, dt.date(2026, 3, 1)), {"so2": 900}, hourly=True, so2_24h=100)
+    assert (before.aqi, after.aqi) == (75, 200)  # 50 + 50 × 50/100
+
+
+def test_so2_24h_and_o3_1h_only_where_they_belong():
+    with pytest.raises(ValueError, match="so2_24h"):
+        aqi_compute(T2012, {"so2": 900}, so2_24h=100)
+    with pytest.raises(ValueError, match="o3_1h"):
+        aqi_compute(T2012, {"o3": 900}, hourly=True, o3_1h=100)
+    with pytest.raises(ValueError, match="so2_24h"):
+        aqi_array(T2012, {"so2": [900.0]}, so2_24h=[100.0])
+
+
+def test_a_county_table_with_a_use_rule_is_followed_for_any_indicator():
+    # table-driven: a "use" rule naming a longer average is missing without it; a shorter one stands in
+    table = Table.from_values(
+        code="x",
+        name="x",
+        valid_from="2020-01-01",
+        breakpoints={**HJ633_2012, "no2_1h": (0, 100, 200, 700, 1200)},
+        above={**HJ633_2012_ABOVE, "no2_1h": {"use": "no2_24h"}},
+    )
+    assert iaqi(table, "no2_1h", 1300) == (None, True)
+    assert iaqi(table, "no2_1h", 1300, alternate=300) == (208, False)  # 200 + 100 × 20/285 = 207.0 → 208
+    vector, above = iaqi_array(
+        table, "no2_1h", np.asarray([1300.0, 1300.0]), alternate=np.asarray([np.nan, 300])
+    )
+    assert vector.tolist() == [-1, 208] and above.tolist() == [True, False]
 
 
 def test_o3_eight_hour_above_800():
@@ -272,17 +321,28 @@ def concentration(indicator):
     )
 
 
+def alternate_of(table, indicator) -> str:
+    """The indicator whose concentrations a "use" rule of ``indicator`` scores (itself without one)."""
+    return table.above.get(indicator, {}).get("use", indicator)
+
+
 @settings(max_examples=300, deadline=None)
 @given(data=st.data(), indicator=st.sampled_from(INDICATORS), table=st.sampled_from(TABLES))
 def test_scalar_and_vectorised_iaqi_agree(data, indicator, table):
     values = data.draw(st.lists(concentration(indicator), min_size=1, max_size=20))
-    alternate = data.draw(st.lists(concentration("o3_1h"), min_size=len(values), max_size=len(values)))
+    alternate = data.draw(
+        st.lists(concentration(alternate_of(table, indicator)), min_size=len(values), max_size=len(values))
+    )
     vector, above = iaqi_array(table, indicator, np.asarray(values), alternate=np.asarray(alternate))
+    alone, alone_above = iaqi_array(table, indicator, np.asarray(values))
     for i, value in enumerate(values):
         alt = None if math.isnan(alternate[i]) else alternate[i]
-        score, flagged = iaqi(table, indicator, None if math.isnan(value) else value, alternate=alt)
+        own = None if math.isnan(value) else value
+        score, flagged = iaqi(table, indicator, own, alternate=alt)
         assert (-1 if score is None else score) == vector[i], (value, alt)
         assert flagged == bool(above[i])
+        score, flagged = iaqi(table, indicator, own)
+        assert (-1 if score is None else score) == alone[i] and flagged == bool(alone_above[i])
 
 
 def rows(hourly: bool):
@@ -293,24 +353,42 @@ def rows(hourly: bool):
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), hourly=st.booleans(), table=st.sampled_from(TABLES))
 def test_scalar_and_vectorised_aqi_agree(data, hourly, table):
+    """Both paths, hourly with the SO2 24-hour moving mean (present, missing or none at all) and daily with the
+    O3 daily maximum 1-hour value."""
     batch = data.draw(st.lists(rows(hourly), min_size=1, max_size=15))
-    o3_1h = (
-        None
-        if hourly
-        else data.draw(st.lists(concentration("o3_1h"), min_size=len(batch), max_size=len(batch)))
-    )
+    extra = None
+    if data.draw(st.booleans()):
+        extra = data.draw(
+            st.lists(
+                concentration("so2_24h" if hourly else "o3_1h"), min_size=len(batch), max_size=len(batch)
+            )
+        )
+    name = "so2_24h" if hourly else "o3_1h"
     columns = {key: np.asarray([r[key] for r in batch]) for key in POLLUTANTS}
-    out = aqi_array(table, columns, hourly=hourly, o3_1h=None if o3_1h is None else np.asarray(o3_1h))
+    out = aqi_array(table, columns, hourly=hourly, **{name: None if extra is None else np.asarray(extra)})
     for i, r in enumerate(batch):
         values = {k: (None if math.isnan(v) else v) for k, v in r.items()}
-        one_hour = None if o3_1h is None or math.isnan(o3_1h[i]) else o3_1h[i]
-        scalar = aqi_compute(table, values, hourly=hourly, o3_1h=one_hour)
+        other = None if extra is None or math.isnan(extra[i]) else extra[i]
+        scalar = aqi_compute(table, values, hourly=hourly, **{name: other})
         assert (-1 if scalar.aqi is None else scalar.aqi) == out["aqi"][i]
         assert (scalar.level or 0) == out["level"][i]
         assert scalar.primary_pollutants == pollutants_of_bits(int(out["primary"][i]))
+        assert scalar.above_table == pollutants_of_bits(int(out["above"][i]))
         assert {k: (-1 if v is None else v) for k, v in scalar.iaqi.items()} == {
             k: int(out["iaqi"][k][i]) for k in POLLUTANTS
         }
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    table=st.sampled_from(TABLES),
+    a=st.floats(min_value=0, max_value=5000, allow_nan=False),
+    b=st.floats(min_value=0, max_value=5000, allow_nan=False),
+    so2_1h=st.floats(min_value=801, max_value=5000, allow_nan=False),
+)
+def test_the_so2_iaqi_never_falls_as_the_24_hour_mean_rises(table, a, b, so2_1h):
+    low, high = sorted((a, b))
+    assert iaqi(table, "so2_1h", so2_1h, alternate=low)[0] <= iaqi(table, "so2_1h", so2_1h, alternate=high)[0]
 
 
 @settings(max_examples=200, deadline=None)
@@ -321,20 +399,36 @@ def test_scalar_and_vectorised_aqi_agree(data, hourly, table):
     b=st.floats(min_value=0, max_value=5000, allow_nan=False),
 )
 def test_iaqi_never_falls_as_the_concentration_rises(indicator, table, a, b):
+    """Within an indicator's own table, and above it under a rule that keeps the concentration. An SO2 1-hour value
+    above 800 under HJ 633—2012 is replaced by the 24-hour mean (the test after this one), so its IAQI may be
+    lower than at 800: that is the standard's rule, not a fall in the engine."""
     low, high = sorted((a, b))
+    rule = table.above.get(indicator, {})
+    if "use" in rule and not may_stand_in(indicator, rule["use"]):
+        top = table.breakpoints[indicator][-1] / (10 if indicator.startswith("co") else 1)
+        low, high = min(low, top), min(high, top)
     assert iaqi(table, indicator, low)[0] <= iaqi(table, indicator, high)[0]
 
 
-def test_blocks_give_the_same_answers_as_one_pass(monkeypatch):
+@pytest.mark.parametrize("hourly", [False, True])
+def test_blocks_give_the_same_answers_as_one_pass(monkeypatch, hourly):
     import gridgov.air.engine as engine
 
     rng = np.random.default_rng(5)
     columns = {key: rng.lognormal(np.log(60), 0.9, 5000) for key in POLLUTANTS}
     columns["pm10"][::7] = np.nan
-    o3_1h = rng.lognormal(np.log(300), 0.9, 5000)
-    whole = aqi_array(T2012, columns, o3_1h=o3_1h)
+    if hourly:
+        columns["so2"] = rng.lognormal(np.log(300), 1.2, 5000)  # many hours above 800
+        extra = {"so2_24h": np.where(rng.random(5000) < 0.1, np.nan, rng.lognormal(np.log(200), 1.0, 5000))}
+    else:
+        extra = {"o3_1h": rng.lognormal(np.log(300), 0.9, 5000)}
+    whole = aqi_array(T2012, columns, hourly=hourly, **extra)
     monkeypatch.setattr(engine, "BLOCK", 333)
-    blocked = aqi_array(T2012, columns, o3_1h=o3_1h)
+    blocked = aqi_array(T2012, columns, hourly=hourly, **extra)
     for key in ("aqi", "level", "primary", "above"):
         assert np.array_equal(whole[key], blocked[key])
     assert all(np.array_equal(whole["iaqi"][k], blocked["iaqi"][k]) for k in POLLUTANTS)
+    if hourly:
+        missing = (columns["so2"] > 800.5) & np.isnan(extra["so2_24h"])
+        assert missing.any() and (whole["iaqi"]["so2"][missing] == -1).all()
+        assert ((whole["above"][missing] >> POLLUTANTS.index("so2")) & 1 == 1).all()

@@ -24,7 +24,8 @@ def _concentration(text: str) -> float:
 class Command(BaseCommand):
     help = (
         "Prints the AQI of HJ 633 for the given concentrations as one JSON object. Without --hourly the values are "
-        "daily (24-hour means; --o3 the daily maximum 8-hour mean); µg/m³, CO in mg/m³."
+        "daily (24-hour means; --o3 the daily maximum 8-hour mean); with --hourly 1-hour values and --so2-24h the "
+        "SO2 24-hour moving mean; µg/m³, CO in mg/m³."
     )
 
     def add_arguments(self, parser):
@@ -34,13 +35,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--o3-1h", dest="o3_1h", type=_concentration, default=None, help="daily max 1-hour O3"
         )
+        parser.add_argument(
+            "--so2-24h",
+            dest="so2_24h",
+            type=_concentration,
+            default=None,
+            help="with --hourly: the SO2 24-hour moving mean, which an SO2 1-hour value above 800 is scored with",
+        )
         parser.add_argument("--hourly", action="store_true", help="1-hour values (real-time AQI)")
 
-    def handle(self, *args, date, hourly, o3_1h, **options):
+    def handle(self, *args, date, hourly, o3_1h, so2_24h, **options):
         try:
             day = dt.date.fromisoformat(date)
         except ValueError:
             raise CommandError(f"--date: not a date (YYYY-MM-DD): {date!r}") from None
+        if hourly and o3_1h is not None:
+            raise CommandError(
+                "--o3-1h is the daily maximum 1-hour O3 of a daily AQI; with --hourly give --o3"
+            )
+        if so2_24h is not None and not hourly:
+            raise CommandError(
+                "--so2-24h (the SO2 24-hour moving mean) belongs to an hourly AQI: add --hourly"
+            )
         values = {key: options.get(key) for key in POLLUTANTS}
         if all(v is None for v in values.values()):
             raise CommandError("give at least one of --" + ", --".join(POLLUTANTS))
@@ -52,5 +68,5 @@ class Command(BaseCommand):
             self.stderr.write(f"AQI tables not readable from the database ({exc}); using the shipped tables.")
             tables = shipped_tables()
         table = table_for(tables, day)
-        result = aqi_compute(table, values, hourly=hourly, o3_1h=None if hourly else o3_1h)
+        result = aqi_compute(table, values, hourly=hourly, o3_1h=o3_1h, so2_24h=so2_24h)
         self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))

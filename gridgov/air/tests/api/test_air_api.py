@@ -49,12 +49,36 @@ def test_aqi_endpoint_answers_like_the_command(territory, client_for):
         ({"date": "nope", "pm25": 1}, "date"),
         ({"date": "2025-06-01"}, "__all__"),
         ({"date": "2025-06-01", "co": "much"}, "co"),
+        ({"date": "2025-06-01", "so2": 900, "so2_24h": 100}, "so2_24h"),  # daily: no moving mean
+        ({"date": "2025-06-01", "so2": 900, "so2_24h": -1, "hourly": True}, "so2_24h"),
+        ({"date": "2025-06-01", "o3": 90, "o3_1h": 100, "hourly": True}, "o3_1h"),
     ],
 )
 def test_aqi_endpoint_refuses_bad_input_naming_the_field(territory, client_for, body, field):
     response = client_for(territory.user("admin")).post(f"{API}/aqi", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and field in response.json()["fields"]
+
+
+def test_aqi_endpoint_scores_an_so2_hour_above_800_with_the_24_hour_mean(territory, client_for):
+    client = client_for(territory.user("grid_a"))
+
+    def post(**body):
+        response = client.post(f"{API}/aqi", {"date": "2025-06-01", **body}, content_type="application/json")
+        assert response.status_code == 200
+        return response.json()
+
+    scored = post(so2=900, so2_24h=480, hourly=True)  # 150 + ⌈50 × 5/325⌉
+    assert (scored["iaqi"]["so2"], scored["aqi"], scored["above_table"]) == (151, 151, [])
+    unknown = post(so2=900, pm25=40, hourly=True)
+    assert (unknown["iaqi"]["so2"], unknown["aqi"], unknown["above_table"]) == (None, 57, ["so2"])
+    assert post(so2=700, so2_24h=2000, hourly=True)["iaqi"]["so2"] == 167  # 1-hour table below 800
+    after = client.post(
+        f"{API}/aqi",
+        {"date": "2026-03-01", "so2": 900, "so2_24h": 480, "hourly": True},
+        content_type="application/json",
+    ).json()
+    assert (after["iaqi"]["so2"], after["table"]) == (200, "HJ 633—2026")
 
 
 def test_the_api_needs_credentials(db, client):

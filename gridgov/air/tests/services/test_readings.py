@@ -94,6 +94,82 @@ def test_o3_8_hour_averages_follow_later_and_earlier_hours(stations, ingest):
     assert Reading.objects.get(observed_at=at(DAY, 2)).o3_8h is None  # 3 hours: fewer than 6
 
 
+def hour_aqi(station, day, hour):
+    reading = Reading.objects.get(station=station, observed_at=at(day, hour))
+    return reading.aqi, reading.primary
+
+
+def test_an_so2_hour_above_800_is_scored_with_the_24_hour_moving_mean(stations, ingest):
+    # HJ 633—2012: SO2 1 h above 800 → the IAQI of the station's SO2 24-hour moving mean
+    values = {"pm25": 10}
+    rows = hours_rows("A01", DAY, lambda h: {**values, "so2": 900 if h == 23 else 100})
+    ingest(rows)
+    # mean of hours 0–23: (23 × 100 + 900)/24 = 133.3 → 133 → 50 + ⌈50 × 83/100⌉ = 92; SO2 is primary (bit 2)
+    assert hour_aqi(stations["A01"], DAY, 23) == (92, 4)
+    assert hour_aqi(stations["A01"], DAY, 22) == (34, 0)  # SO2 1 h 100 → 34, on the 1-hour table
+    # the moving mean crosses midnight: the next day's hour 5 sees hours 6–23 before it and 0–5 of its own
+    nxt = DAY + dt.timedelta(days=1)
+    ingest(hours_rows("A01", nxt, lambda h: {**values, "so2": 1000 if h == 5 else 50}, hours=range(6)))
+    # (17 × 100 + 900 + 5 × 50 + 1000)/24 = 160.4 → 160 → 100 + ⌈50 × 10/325⌉ = 102
+    assert hour_aqi(stations["A01"], nxt, 5) == (102, 4)
+
+
+def test_without_20_valid_hours_in_the_24_the_so2_iaqi_is_missing_not_guessed(stations, ingest):
+    ingest(hours_rows("A01", DAY, lambda h: {"pm25": 40, "so2": 900 if h == 18 else 100}, hours=range(19)))
+    # 19 hours: no 24-hour mean; SO2 is left out and the hour's AQI is PM2.5's (40 → 57), not 900 on any table
+    assert hour_aqi(stations["A01"], DAY, 18) == (57, 1)
+
+
+def test_a_late_hour_recomputes_the_stored_hours_that_use_the_mean_it_changes(stations, ingest):
+    hours = [h for h in range(1, 21) if h != 10]
+    ingest(hours_rows("A01", DAY, lambda h: {"pm25": 10, "so2": 1000 if h == 20 else 100}, hours=hours))
+    assert hour_aqi(stations["A01"], DAY, 20) == (15, 0)  # 19 hours: SO2 missing; PM2.5 10 → ⌈14.3⌉ = 15
+    # the missing hour 10 arrives: hour 20 now has 20 valid hours, its mean (18 × 100 + 1000 + 700)/20 = 175
+    # → 100 + ⌈50 × 25/325⌉ = 104
+    ingest(hours_rows("A01", DAY, {"pm25": 10, "so2": 700}, hours=[10]))
+    assert hour_aqi(stations["A01"], DAY, 20) == (104, 4)
+    # re-sent with a lower value: recomputed again, (18 × 100 + 1000 + 100)/20 = 145 → 50 + ⌈50 × 95/100⌉ = 98
+    ingest(hours_rows("A01", DAY, {"pm25": 10, "so2": 100}, hours=[10]))
+    assert hour_aqi(stations["A01"], DAY, 20) == (98, 4)
+    # flagged invalid: back to 19 valid hours, SO2 missing again
+    row = hours_rows("A01", DAY, {"pm25": 10, "so2": 100}, hours=[10])[0]
+    row.valid = {"so2": False}
+    ingest([row])
+    assert hour_aqi(stations["A01"], DAY, 20) == (15, 0)
+
+
+def test_under_hj_633_2026_an_so2_hour_above_800_scores_200(stations, ingest):
+    day = dt.date(2026, 3, 1)
+    ingest(hours_rows("B01", day, lambda h: {"so2": 900 if h == 3 else 20}, hours=range(4)))
+    assert hour_aqi(stations["B01"], day, 3) == (200, 4)
+
+
+def test_ingest_runs_the_same_queries_for_one_station_day_as_for_many(
+    stations, ingest, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def so2(h):
+        return {"pm25": 30, "so2": 900 if h % 5 == 0 else 100}
+
+    # stored hours that depend on the batch's means, so that the recomputation runs in both calls
+    ingest(hours_rows("A01", DAY, so2) + hours_rows("B01", DAY, so2, start_row=25))
+    with CaptureQueriesContext(connection) as small:
+        ingest(hours_rows("A01", DAY, {"pm25": 30, "so2": 400}, hours=[2]))
+    assert any("UPDATE" in q["sql"] and "primary" in q["sql"] for q in small.captured_queries)
+    assert len(small.captured_queries) <= 16
+    nxt = DAY + dt.timedelta(days=1)
+    many = []
+    for code in stations:
+        for d in range(3):
+            many += hours_rows(code, nxt + dt.timedelta(days=d), so2, start_row=len(many) + 1)
+    many += hours_rows("B01", DAY, {"pm25": 30, "so2": 400}, hours=[1, 2, 3], start_row=len(many) + 1)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        report = ingest(many)
+    assert report.stored == len(many) == 4 * 72 + 3
+
+
 def test_days_on_both_sides_of_the_table_switch(stations, ingest):
     before, after = dt.date(2026, 2, 28), dt.date(2026, 3, 1)
     ingest(hours_rows("B01", before, {"pm25": 70}) + hours_rows("B01", after, {"pm25": 70}, start_row=25))
@@ -192,6 +268,18 @@ def test_aqi_command_prints_one_json_object(db):
     call_command("aqi", "--date", "2026-03-01", "--pm25", "60", "--hourly", stdout=out)
     result = json.loads(out.getvalue())
     assert (result["aqi"], result["table"], result["primary_pollutants"]) == (100, "HJ 633—2026", ["pm25"])
+    out = io.StringIO()
+    call_command("aqi", "--date", "2025-06-01", "--so2", "900", "--so2-24h", "480", "--hourly", stdout=out)
+    assert json.loads(out.getvalue())["iaqi"]["so2"] == 151  # the 24-hour mean 480 on the 24-hour table
+    out = io.StringIO()
+    call_command("aqi", "--date", "2025-06-01", "--so2", "900", "--pm25", "40", "--hourly", stdout=out)
+    assert json.loads(out.getvalue())["iaqi"]["so2"] is None  # no 24-hour mean: missing, not guessed
+    with pytest.raises(CommandError, match="--so2-24h"):
+        call_command("aqi", "--date", "2025-06-01", "--so2", "900", "--so2-24h", "100", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--o3-1h"):
+        call_command(
+            "aqi", "--date", "2025-06-01", "--o3", "9", "--o3-1h", "9", "--hourly", stdout=io.StringIO()
+        )
     with pytest.raises(CommandError, match="date"):
         call_command("aqi", "--date", "tomorrow", "--pm25", "1", stdout=io.StringIO())
     with pytest.raises(CommandError, match="at least one"):

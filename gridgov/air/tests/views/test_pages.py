@@ -167,3 +167,84 @@ def test_warnings_log_query_count_does_not_grow(territory, client_for, django_as
     with django_assert_num_queries(baseline):
         body = reader.get(reverse("air:warnings")).content.decode()
     assert body.count("warn-dot orange") == 4
+
+
+def script_data(body: str, element_id: str):
+    import json
+    import re
+
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', body, re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_map_colours_each_station_by_its_latest_level(territory, client_for, today_hours):
+    station_create(
+        actor=None,
+        code="C01",
+        name="无数据微站",
+        level="township",
+        longitude="114.9",
+        latitude="34.1",
+        region=territory.grid_a1_2,
+    )
+    body = client_for(territory.user("leader")).get(reverse("air:index")).content.decode()
+    points = {p["code"]: p for p in script_data(body, "air-map-data")["points"]}
+    # A01: PM2.5 160 → 200 + ⌈100 × 10/100⌉ = 210, 重度污染; B01: PM2.5 20 → 29, 优; C01: no hours, grey
+    assert (points["A01"]["value"][2], points["A01"]["level"], points["A01"]["color"]) == (210, 5, "#99004C")
+    assert (points["B01"]["value"][2], points["B01"]["level"], points["B01"]["color"]) == (29, 1, "#00E400")
+    assert (points["C01"]["value"][2], points["C01"]["level"], points["C01"]["color"]) == (
+        None,
+        None,
+        "#BFC5CD",
+    )
+
+
+def test_the_station_chart_holds_the_hours_in_level_colours_and_its_queries_do_not_grow(
+    territory, client_for, stations, ingest, django_assert_max_num_queries, django_assert_num_queries
+):
+    now = timezone.localtime()
+    today, hour = now.date(), now.hour
+    ingest(hours_rows("A01", today, {"pm25": 20}, hours=range(hour + 1)))
+    client = client_for(territory.user("grid_a"))
+    client.get(reverse("air:station", args=["A01"]))
+    with django_assert_max_num_queries(12) as few:
+        first = client.get(reverse("air:station", args=["A01"])).content.decode()
+    assert len(script_data(first, "air-hours-data")["aqi"]) == hour + 1
+    for back in (1, 2):  # two more days of hours and daily values
+        ingest(hours_rows("A01", today - dt.timedelta(days=back), lambda h: {"pm25": 40 + 10 * h}))
+    with django_assert_num_queries(len(few.captured_queries)):
+        body = client.get(reverse("air:station", args=["A01"])).content.decode()
+    chart = script_data(body, "air-hours-data")
+    assert len(chart["aqi"]) == 48 + hour + 1
+    assert all(
+        color == ("#BFC5CD" if aqi is None else colour_of_aqi(aqi))
+        for aqi, color in zip(chart["aqi"], chart["colors"], strict=True)
+    )
+    calendar = dict(script_data(body, "air-calendar-data")["data"])
+    # each earlier day: PM2.5 mean 40 + 10 × 11.5 = 155 → 200 + ⌈100 × 5/100⌉ = 205
+    assert calendar[(today - dt.timedelta(days=2)).isoformat()] == 205
+    assert calendar[(today - dt.timedelta(days=1)).isoformat()] == 205
+
+
+def colour_of_aqi(aqi):
+    from gridgov.air.engine import color_of, level_of
+
+    return color_of(level_of(aqi))
+
+
+def test_the_county_calendar_queries_do_not_grow_with_days_or_stations(
+    territory, client_for, stations, ingest, django_assert_max_num_queries, django_assert_num_queries
+):
+    today = timezone.localdate()
+    client = client_for(territory.user("township_b"))
+    ingest(hours_rows("A01", today - dt.timedelta(days=1), {"pm25": 30}))
+    client.get(reverse("air:calendar"))
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("air:calendar"))
+    for back in range(2, 6):
+        for code in ("A01", "A02", "B01", "B02"):
+            ingest(hours_rows(code, today - dt.timedelta(days=back), {"pm25": 30 + 40 * back}))
+    with django_assert_num_queries(len(few.captured_queries)):
+        body = client.get(reverse("air:calendar")).content.decode()
+    data = dict(script_data(body, "air-calendar-data")["data"])
+    assert len(data) == 5 and data[(today - dt.timedelta(days=1)).isoformat()] == 43  # PM2.5 30 → 43
