@@ -279,6 +279,8 @@ def test_every_catalogue_entry_has_an_english_translation(catalogue):
                 problems.append(f"untranslated: {entry.where()}")
             elif sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(source)):
                 problems.append(f"placeholders differ in {text!r}: {entry.where()}")
+            elif len(text) > 20 and text[: len(text) // 2] == text[len(text) // 2 :]:
+                problems.append(f"the English is written twice in {text!r}: {entry.where()}")
     if problems:
         pytest.fail(
             f"{len(problems)} entries of {po_file.relative_to(REPO)} need work:\n  "
