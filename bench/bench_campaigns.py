@@ -164,14 +164,14 @@ def populate(rng: random.Random, county: Region, households: int, visits: int):
             if rng.random() > pace[township_of[hh_grid[i]]]:
                 i = rng.randrange(households)
         vid = next_id + n
-        visit_rows.append((vid, TargetKind.HOUSEHOLD, first_id + i, hh_grid[i], now, "", "", now, now))
+        visit_rows.append((vid, TargetKind.HOUSEHOLD, first_id + i, hh_grid[i], now, "", now, now))
         entry_rows.append(
             (vid, campaign.pk, TargetKind.HOUSEHOLD, first_id + i, hh_grid[i], "{}", i not in seen, 0)
         )
         seen.add(i)
     seconds += _insert(
         Visit,
-        ["id", "target_kind", "household", "grid", "visited_at", "note", "photo", "created_at", "updated_at"],
+        ["id", "target_kind", "household", "grid", "visited_at", "note", "created_at", "updated_at"],
         visit_rows,
     )
     if connection.vendor == "postgresql":

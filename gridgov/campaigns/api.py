@@ -286,14 +286,21 @@ def campaign_todo(
     kind: Kind = "household",
     what: str = Query("visit", pattern="^(visit|sign)$"),
     region: str | None = None,
+    near: str | None = Query(
+        None, max_length=40, description="纬度,经度（如 34.065127,114.853216）：由近到远"
+    ),
 ):
     campaign = _campaign(request, campaign_id)
+    position = selectors.parse_near(near) if near else None
+    if near and position is None:
+        raise InvalidInput(fields={"near": [_("位置须为“纬度,经度”，且在国内。")]})
     qs = selectors.todo_list(
         user=request.auth,
         campaign=campaign,
         kind=kind,
         what=what,
         region=_region_filter(request.auth, region),
+        near=position,
     )
     return _TodoRows(qs, kind)
 
@@ -317,6 +324,9 @@ class _TodoRows:
                 "grid": t.grid,
                 "is_signed": t.is_signed,
                 "is_visited": t.is_visited,
+                "longitude": t.longitude,
+                "latitude": t.latitude,
+                "distance_m": selectors.distance_metres(getattr(t, "distance2", None)),
             }
             for t in self.qs[item]
         ]

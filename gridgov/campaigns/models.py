@@ -62,6 +62,8 @@ class Campaign(BaseModel):
     target_households = models.BooleanField(_("覆盖住户"), default=True)
     #: Kinds of places that must be covered, kept as "|shop|supermarket|" (like the registry's tags).
     target_place_kinds = models.CharField(_("覆盖场所类型"), max_length=200, blank=True)
+    #: When the targets were last counted from the registry (starting the campaign, or a recount).
+    counted_at = models.DateTimeField(_("对象统计时间"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -223,7 +225,6 @@ class Visit(BaseModel):
     )
     visited_at = models.DateTimeField(_("走访时间"))
     note = models.TextField(_("备注"), blank=True)
-    photo = models.FileField(_("照片"), upload_to=evidence_path, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     # Sent by the phone page and API clients so that a resubmitted visit (double tap, retry on a bad network)
@@ -418,7 +419,6 @@ class PublicityActivity(BaseModel):
     happened_at = models.DateTimeField(_("时间"))
     count = models.PositiveIntegerField(_("数量"), default=1)
     description = models.CharField(_("内容"), max_length=300, blank=True)
-    photo = models.FileField(_("照片"), upload_to=evidence_path, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -428,6 +428,31 @@ class PublicityActivity(BaseModel):
         verbose_name_plural = _("宣传活动")
         ordering = ["-happened_at", "-id"]
         indexes = [models.Index(fields=["campaign", "happened_at"], name="publicity_campaign_time_idx")]
+
+
+class EvidencePhoto(BaseModel):
+    """A photo taken at a visit or of a publicity activity (several each, checked to be images)."""
+
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
+    publicity = models.ForeignKey(
+        PublicityActivity, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(_("照片"), upload_to=evidence_path)
+
+    class Meta:
+        verbose_name = _("现场照片")
+        verbose_name_plural = _("现场照片")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visit__isnull=False, publicity__isnull=True)
+                | Q(visit__isnull=True, publicity__isnull=False),
+                name="evidencephoto_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 class LoudspeakerSchedule(BaseModel):

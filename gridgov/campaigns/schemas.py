@@ -60,6 +60,7 @@ class CampaignOut(Schema):
     regions: list[RegionRef]
     target_households: bool
     target_place_kinds: list[str]
+    counted_at: dt.datetime | None = Field(None, description="对象数按此时的台账统计（启动或重算时）")
 
     @staticmethod
     def resolve_lead_unit(obj):
@@ -140,6 +141,9 @@ class TodoOut(Schema):
     grid: RegionRef
     is_signed: bool
     is_visited: bool
+    longitude: float | None = None
+    latitude: float | None = None
+    distance_m: int | None = Field(None, description="离 near 的距离（米），无 near 或无坐标时为 null")
 
 
 class CommitmentOut(Schema):

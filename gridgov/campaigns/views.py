@@ -98,11 +98,17 @@ def index(request):
             else (TargetKind.HOUSEHOLD if campaign.target_households else TargetKind.PLACE)
         )
         what = request.GET.get("what") if request.GET.get("what") in ("visit", "sign", "all") else "visit"
+        near = selectors.parse_near(request.GET.get("near"))
         todo = selectors.todo_list(
-            user=user, campaign=campaign, kind=kind, what=what, q=request.GET.get("q", "")
+            user=user, campaign=campaign, kind=kind, what=what, q=request.GET.get("q", ""), near=near
         )
         page = Paginator(todo, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        for target in page.object_list:
+            target.distance_m = selectors.distance_metres(getattr(target, "distance2", None))
         context.update(
+            near=f"{near[0]},{near[1]}" if near else "",
+            near_refused=bool(request.GET.get("near")) and near is None,
             round_campaign=campaign,
             active=active,
             kind=kind,
@@ -205,7 +211,7 @@ def visit(request, kind: str, target_id: int):
                     target=target,
                     answers=answers,
                     note=request.POST.get("note", ""),
-                    photo=request.FILES.get("photo"),
+                    photos=request.FILES.getlist("photo"),
                     latitude=request.POST.get("latitude") or None,
                     longitude=request.POST.get("longitude") or None,
                     client_key=request.POST.get("client_key") or None,
@@ -221,12 +227,21 @@ def visit(request, kind: str, target_id: int):
                 text += " " + _("已签署承诺书 %(n)d 份。") % {"n": signed}
             if opened:
                 text += " " + _("发现问题 %(n)d 项，已自动上报案件。") % {"n": opened}
+            if getattr(record, "location_set", False):
+                text += " " + _("已按本次定位记下位置。")
             messages.success(request, text)
+            if getattr(record, "location_gap_m", None):
+                messages.warning(
+                    request,
+                    _("本次定位与台账登记的位置相距约 %(n)d 米，台账位置未改动；如登记有误，请在台账中更正。")
+                    % {"n": record.location_gap_m},
+                )
             return redirect(f"{reverse('campaigns:index')}?kind={kind}")
     context.update(
         errors=errors,
         posted=request.POST if request.method == "POST" else None,
         methods=Commitment.Method,
+        max_photos=fieldwork.MAX_PHOTOS,
         # One key per filled-in form, kept when the form comes back with errors.
         client_key=_posted_key(request) if errors else uuid.uuid4(),
     )
@@ -393,7 +408,7 @@ def publicity_page(request, campaign_id: int):
                 region=target,
                 count=request.POST.get("count") or 1,
                 description=request.POST.get("description", ""),
-                photo=request.FILES.get("photo"),
+                photos=request.FILES.getlist("photo"),
             )
         except ApplicationError as exc:
             errors = _errors(exc)
@@ -401,6 +416,7 @@ def publicity_page(request, campaign_id: int):
             messages.success(request, _("已登记宣传活动。"))
             return redirect(f"{reverse('campaigns:publicity', args=[campaign.pk])}?region={region.code}")
     summary = selectors.publicity_summary(campaign=campaign, region=region, days=days)
+    villages = selectors.publicity_map(campaign=campaign, region=region, days=days)
     rows = [(row, [row.channels.get(code, 0) for code, _label in summary.channels]) for row in summary.rows]
     recent = selectors.publicity_list(user=user, campaign=campaign, region=region)[:20]
     loudspeakers = selectors.loudspeaker_list(user=user, campaign=campaign, region=region).order_by(
@@ -434,9 +450,78 @@ def publicity_page(request, campaign_id: int):
             "speaker_errors": speaker_errors,
             "villages": [r for r in log_regions if r.level == Level.VILLAGE],
             "log_regions": log_regions,
+            "max_photos": fieldwork.MAX_PHOTOS,
+            "map": _publicity_map_data(campaign, villages, days),
+            "unlocated": [v for v in villages if v.longitude is None],
+            "legend": _map_legend(days),
         },
         status=400 if errors or speaker_errors else 200,
     )
+
+
+def short_region_name(name: str) -> str:
+    """高寨村民委员会 → 高寨村, 北街居民委员会 → 北街社区: the names a map label has room for."""
+    for suffix, short in (("村民委员会", "村"), ("居民委员会", "社区"), ("村委会", "村"), ("居委会", "社区")):
+        if name.endswith(suffix):
+            return name[: -len(suffix)] + short
+    return name
+
+
+#: Colours of the publicity map: publicity within a day, within the window, and none in the window.
+MAP_FRESH, MAP_AGEING, MAP_SILENT = "#2b8a3e", "#e8a317", "#d9363e"
+
+
+def _map_colour(point, days: int) -> str:
+    if point.silent:
+        return MAP_SILENT
+    return MAP_FRESH if point.days_since <= 1 else MAP_AGEING
+
+
+def _map_legend(days: int) -> list[tuple[str, str]]:
+    legend = [(MAP_FRESH, _("1 天内有宣传"))]
+    if days == 3:
+        legend.append((MAP_AGEING, _("%(n)d 天前") % {"n": 2}))
+    elif days > 3:
+        legend.append((MAP_AGEING, _("2–%(n)d 天前") % {"n": days - 1}))
+    legend.append((MAP_SILENT, _("%(n)d 天内没有宣传") % {"n": days}))
+    return legend
+
+
+def _publicity_map_data(campaign, villages, days: int) -> dict:
+    """The scatter map's points (json_script): villages at their households' centroid, coloured by the days
+    since their last publicity, sized by its count; silent villages highlighted."""
+    base = reverse("campaigns:publicity", args=[campaign.pk])
+    points = []
+    for v in villages:
+        if v.longitude is None:
+            continue
+        if v.days_since is None:
+            when = _("从未宣传")
+        elif v.days_since == 0:
+            when = _("今天")
+        else:
+            when = _("%(n)d 天前") % {"n": v.days_since}
+        points.append(
+            {
+                "name": short_region_name(v.region.name),
+                "value": [round(v.longitude, 5), round(v.latitude, 5), v.total],
+                "color": _map_colour(v, days),
+                "silent": v.silent,
+                "tip": _(
+                    "最近一次：%(when)s<br>宣传 %(total)d 次（近 %(days)d 天 %(recent)d 次）<br>定位住户 %(n)d 户"
+                )
+                % {"when": when, "total": v.total, "days": days, "recent": v.recent, "n": v.located},
+                "url": f"{base}?region={v.region.code}&days={days}",
+            }
+        )
+    lons = [p["value"][0] for p in points]
+    lats = [p["value"][1] for p in points]
+    bounds = None
+    if points:
+        pad_x = max((max(lons) - min(lons)) * 0.15, 0.015)
+        pad_y = max((max(lats) - min(lats)) * 0.15, 0.015)
+        bounds = [min(lons) - pad_x, max(lons) + pad_x, min(lats) - pad_y, max(lats) + pad_y]
+    return {"points": points, "bounds": bounds, "silent_label": str(_("未宣传"))}
 
 
 def _date(value):

@@ -18,8 +18,10 @@ import bisect
 import csv
 import datetime as dt
 import itertools
+import math
 import random
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +226,52 @@ CARRIERS = ("周口市安通危险货物运输有限公司", "周口市顺达危
 ROUTES = ("S213—G344", "S214—S213", "G344—S218", "S218—X012")
 
 
+# --- positions ----------------------------------------------------------------------------------------------
+#: 太康县 lies about 114.6–115.2° E, 33.8–34.3° N; the demo's townships are spread over an ellipse inside that box.
+COUNTY_CENTRE = (114.90, 34.05)
+COUNTY_RADII = (0.22, 0.17)  # degrees of longitude and of latitude
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+HOUSEHOLD_SPREAD = 0.0025  # degrees (about 250 m): how far a village's houses lie from its centre
+PLACE_SPREAD = 0.004
+
+
+def _unit(text: str, salt: int) -> float:
+    """A number in [0, 1) drawn from ``text``: the same every run, and no draw taken from the random streams
+    (so adding positions changed none of the other columns)."""
+    return zlib.crc32(f"{salt}|{text}".encode()) / 2**32
+
+
+class DemoMap:
+    """Plausible positions: each township a cluster (its centre on a sunflower spiral over the county), each
+    village a smaller cluster within it, each household or place scattered around its village's centre."""
+
+    def __init__(self, grids: Sequence["DemoGrid"]):
+        villages: dict[str, set[str]] = {}
+        for grid in grids:
+            villages.setdefault(grid.code[:9], set()).add(grid.code[:12])
+        townships = sorted(villages)
+        spread = min(0.045, 0.18 / math.sqrt(len(townships) or 1))
+        self.centres: dict[str, tuple[float, float]] = {}
+        for i, township in enumerate(townships):
+            radius = math.sqrt((i + 0.5) / len(townships))
+            angle = i * GOLDEN_ANGLE + 0.6
+            x = COUNTY_CENTRE[0] + COUNTY_RADII[0] * radius * math.cos(angle)
+            y = COUNTY_CENTRE[1] + COUNTY_RADII[1] * radius * math.sin(angle)
+            codes = sorted(villages[township])
+            turn = _unit(township, 1) * 2 * math.pi
+            for j, village in enumerate(codes):
+                r = spread * math.sqrt((j + 0.5) / len(codes))
+                a = j * GOLDEN_ANGLE + turn
+                self.centres[village] = (x + r * math.cos(a) / math.cos(math.radians(y)), y + r * math.sin(a))
+
+    def point(self, grid_code: str, key: str, spread: float = HOUSEHOLD_SPREAD) -> tuple[str, str]:
+        """(经度, 纬度) cells for a household or place of the grid, scattered (normally) around its village."""
+        x, y = self.centres[grid_code[:12]]
+        r = spread * math.sqrt(-2 * math.log(1 - _unit(key, 2)))
+        a = 2 * math.pi * _unit(key, 3)
+        return f"{x + r * math.cos(a) / math.cos(math.radians(y)):.6f}", f"{y + r * math.sin(a):.6f}"
+
+
 # --- numbers ------------------------------------------------------------------------------------------------
 def organisation_code_check(body: str) -> str:
     """Check character of an organisation code (组织机构代码, GB 11714), the 9th–17th characters of a USCC."""
@@ -301,6 +349,7 @@ class RegistryGenerator:
         today = today or timezone.localdate()
         self.anchor = today - dt.timedelta(days=today.weekday())  # Monday of this week
         self.places = households // HOUSEHOLDS_PER_PLACE if households else 0
+        self.map = DemoMap(self.grids)
         self._places: list[dict] | None = None
 
     # households and residents ---------------------------------------------------------------------------
@@ -354,6 +403,7 @@ class RegistryGenerator:
                     phone,
                     str(len(people)),
                     "、".join(household_tags),
+                    *self.map.point(grid.code, code),
                 ],
                 residents,
             )
@@ -462,6 +512,9 @@ class RegistryGenerator:
                 "tags": "",
                 "township": grid.township,
             }
+            record["longitude"], record["latitude"] = self.map.point(
+                grid.code, f"place-{index}", PLACE_SPREAD
+            )
             surname = keeper.name[0]
             word = rng.choice(SHOP_WORDS)
             serial = index + 1

@@ -1,10 +1,12 @@
-"""The fireworks-ban campaign in a real browser: a grid worker on a phone opens "my visits to do", visits a
-household (both active campaigns' forms in one go), finds fireworks stored at home, has the head of household
-sign the commitment letter on screen, and sends it; the case is opened and the coverage moves. Then the county's
-figures and the publicity table as the county admin sees them."""
+"""The fireworks-ban campaign in a real browser: a grid worker on a phone opens "my visits to do", lets the
+phone give its position and gets the round nearest first, visits a household (both active campaigns' forms in
+one go), finds fireworks stored at home, has the head of household sign the commitment letter on screen, and
+sends it; the case is opened and the coverage moves. Then the county's figures and the publicity map and table as
+the county admin sees them."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -15,8 +17,21 @@ from gridgov.campaigns.services.setup import campaign_activate, campaign_from_te
 from gridgov.cases.defaults import ensure_default_categories
 from gridgov.cases.models import Case, CategoryGroup
 from gridgov.cases.models import Category as CategoryModel
+from gridgov.conftest import VILLAGE_A2, VILLAGE_B2
 from gridgov.e2e.conftest import PHONE
 from gridgov.registry.services.records import household_save
+from gridgov.territory.models import Region
+
+#: Where the grid worker stands in the phone test: by 王建国's door.
+WORKER_AT = {"latitude": 34.0601, "longitude": 114.8501}
+#: (longitude, latitude) of the test households; 赵红 has none yet.
+POSITIONS = {
+    "王建国": ("114.850000", "34.060000"),
+    "王秀英": ("114.862000", "34.064000"),
+    "李明": ("114.846000", "34.052000"),
+    "张伟": ("114.975000", "33.912000"),
+    "刘芳": ("114.979000", "33.915000"),
+}
 
 
 def setup_campaigns(site):
@@ -25,6 +40,7 @@ def setup_campaigns(site):
     heads = ["王建国", "王秀英", "李明", "赵红", "张伟", "刘芳"]
     for i, head in enumerate(heads):
         grid = site.grid_a1_1 if i < 4 else site.grid_b1_1
+        lng, lat = POSITIONS.get(head, (None, None))
         household_save(
             actor=None,
             data={
@@ -33,8 +49,25 @@ def setup_campaigns(site):
                 "address": f"{grid.parent.name}{i + 3}号",
                 "head_name": head,
                 "members": 3 + i % 3,
+                "longitude": Decimal(lng) if lng else None,
+                "latitude": Decimal(lat) if lat else None,
             },
         )
+    # two more villages with located households, for the publicity map
+    for village, (lng, lat) in ((VILLAGE_A2, (114.905, 34.101)), (VILLAGE_B2, (115.032, 33.958))):
+        grid = Region.objects.get(code=f"{village}001")
+        for n in range(3):
+            household_save(
+                actor=None,
+                data={
+                    "code": f"{village}{n:03d}",
+                    "grid": grid,
+                    "address": f"{grid.parent.name}{n + 1}号",
+                    "head_name": f"村民{n + 1}",
+                    "longitude": Decimal(f"{lng + n * 0.003:.6f}"),
+                    "latitude": Decimal(f"{lat + n * 0.002:.6f}"),
+                },
+            )
     today = timezone.localdate()
     campaigns = []
     for template, code in (("fireworks", "fw"), ("epidemic", "ep")):
@@ -50,6 +83,14 @@ def setup_campaigns(site):
     publicity_record(
         actor=admin, campaign=campaigns[0], channel="loudspeaker", region=site.village_a1, count=3
     )
+    publicity_record(
+        actor=admin,
+        campaign=campaigns[0],
+        channel="banner",
+        region=Region.objects.get(code=VILLAGE_B2),
+        count=2,
+        happened_at=timezone.now() - dt.timedelta(days=3),
+    )
     return campaigns
 
 
@@ -64,6 +105,22 @@ def test_grid_worker_visits_a_household_on_a_phone(site, page, login, shot, sett
         4
     )  # grid A1-1 only: the sibling township's households stay out
     shot("01-my-visits")
+
+    # nearest first: the phone gives its position (the worker allowed it), the list reloads ordered by distance
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation(WORKER_AT)
+    with page.expect_navigation(url=re.compile(r"near=34\.0601")):
+        page.get_by_role("button", name="离我最近优先").click()
+    items = page.locator(".todo-item")
+    expect(items).to_have_count(4)
+    expect(items.nth(0)).to_contain_text("王建国")
+    expect(items.nth(0).locator(".dist")).to_have_text(re.compile(r"^\d+ 米$"))
+    expect(items.nth(1)).to_contain_text("李明")
+    expect(items.nth(2)).to_contain_text("王秀英")
+    expect(items.nth(2).locator(".dist")).to_contain_text("公里")
+    expect(items.nth(3)).to_contain_text("赵红")
+    expect(items.nth(3).locator(".dist")).to_have_text("无坐标")
+    shot("01b-nearest-first")
 
     page.locator(".todo-item", has_text="王建国").click()
     expect(page.get_by_role("heading", name=re.compile("王建国"))).to_be_visible()
@@ -99,6 +156,9 @@ def test_grid_worker_visits_a_household_on_a_phone(site, page, login, shot, sett
 
     visit = Visit.objects.get()
     assert visit.household.head_name == "王建国" and visit.entries.count() == 2
+    # the phone's position went with the visit; the household's registered one was left as it was
+    assert (visit.latitude, visit.longitude) == (Decimal("34.060100"), Decimal("114.850100"))
+    assert visit.household.longitude == Decimal("114.85") and visit.household.location_source == "edit"
     commitment = Commitment.objects.get()
     assert commitment.method == "on_screen" and commitment.evidence.size > 100
     case = Case.objects.get(source="visit")
@@ -126,6 +186,15 @@ def test_county_figures_and_publicity(site, page, login, shot, settings, tmp_pat
     page.goto(f"/campaigns/{fireworks.pk}/publicity/")
     expect(page.locator(".silent")).to_contain_text(site.village_a2.name)
     expect(page.locator(".silent")).not_to_contain_text(site.village_a1.name)
+    # the map: four villages at their households' centre, drawn by ECharts (a canvas), the table beside it
+    expect(page.locator("#publicity-map canvas")).to_have_count(1)
+    points = page.evaluate("JSON.parse(document.getElementById('publicity-map-data').textContent).points")
+    colours = {p["name"]: (p["color"], p["silent"]) for p in points}
+    assert set(colours) == {v.name for v in (site.village_a1, site.village_a2, site.village_b1)} | {"李庄村"}
+    assert colours[site.village_a1.name][1] is False and colours[site.village_b1.name][1] is True
+    assert colours["李庄村"][1] is False and colours["李庄村"][0] != colours[site.village_a1.name][0]
+    expect(page.locator(".map-legend")).to_contain_text("7 天内没有宣传")
+    page.wait_for_timeout(300)
     shot("03-publicity")
 
     # a road check without a permit opens a case; the campaign list shows the county's coverage

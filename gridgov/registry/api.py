@@ -4,6 +4,8 @@ Thin adapters: parse, access, call, render. Scope comes from the selectors (list
 permission and validation from the services; personal numbers leave masked, except through ``…/unmask``.
 """
 
+from decimal import Decimal
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Path, Router, Status
@@ -13,6 +15,7 @@ from gridgov.api.pagination import PagePagination
 from gridgov.api.schemas import ERRORS, ErrorOut
 from gridgov.core.exceptions import InvalidInput, NotFound
 from gridgov.registry import selectors
+from gridgov.registry.models import COORDINATE_STEP
 from gridgov.registry.schemas import (
     MAX_ID,
     Expiry,
@@ -98,11 +101,19 @@ def _no_store(response: HttpResponse) -> None:
 # --- households -------------------------------------------------------------------------------------------
 
 
+def _location(data: dict) -> dict:
+    """Coordinates as the registry stores them (six decimal places)."""
+    for key in ("longitude", "latitude"):
+        if data.get(key) is not None:
+            data[key] = Decimal(repr(data[key])).quantize(COORDINATE_STEP)
+    return data
+
+
 def _household_data(user, payload, *, partial: bool) -> dict:
     data = payload.dict(exclude_unset=partial)
     if "grid" in data:
         data["grid"] = _grid_ref(user, data["grid"])
-    return data
+    return _location(data)
 
 
 @router.get("/households", response={200: list[HouseholdOut], **ERRORS}, summary="Households in scope")
@@ -222,7 +233,7 @@ def _place_data(user, payload, *, partial: bool) -> dict:
     data = payload.dict(exclude_unset=partial)
     if "grid" in data:
         data["grid"] = _grid_ref(user, data["grid"])
-    return data
+    return _location(data)
 
 
 @router.get("/places", response={200: list[PlaceOut], **ERRORS}, summary="Places in scope")

@@ -15,6 +15,14 @@ class Column:
     help: str = ""
 
 
+#: Optional position of a household or place (WGS-84 degrees, as a phone or a map gives them); both or neither.
+LOCATION_COLUMNS = [
+    Column("longitude", "经度", ("longitude", "lng", "lon"), False, _("选填，73–136 之间，如 114.853216")),
+    Column(
+        "latitude", "纬度", ("latitude", "lat"), False, _("选填，3–54 之间，如 34.065127；与经度同时填写")
+    ),
+]
+
 HOUSEHOLD_COLUMNS = [
     Column("code", "户编号", ("household_code", "code", "户号"), True, _("全县唯一的户编号")),
     Column("grid", "网格编码", ("grid_code", "grid"), True, _("15 位网格编码，须为已建网格")),
@@ -30,6 +38,7 @@ HOUSEHOLD_COLUMNS = [
     Column("phone", "联系电话", ("phone", "电话", "手机号"), False, _("手机号或带区号的固定电话")),
     Column("members", "人口数", ("members", "人数"), False, _("1–99 的整数，默认 1")),
     Column("tags", "标签", ("tags",), False, _("多个标签用逗号或顿号分隔，如：独居老人、返乡")),
+    *LOCATION_COLUMNS,
 ]
 
 RESIDENT_COLUMNS = [
@@ -72,6 +81,7 @@ PLACE_COLUMNS = [
         _("未排查、已登记、已排查·不售烟花、发现非法经营"),
     ),
     Column("tags", "标签", ("tags",), False, _("多个标签用逗号分隔")),
+    *LOCATION_COLUMNS,
 ]
 
 LICENCE_COLUMNS = [

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.exceptions import NotFound
 from gridgov.core.scope import scope_for
-from gridgov.registry.models import ImportJob, Licence, Place
+from gridgov.registry.models import ImportJob, Licence, Place, location_errors, parse_coordinate
 from gridgov.registry.policies import WRITE_ROLES, RegistryPolicy
 from gridgov.registry.selectors import access_place, household_list
 from gridgov.registry.services.privacy import MIN_REASON_LENGTH
@@ -221,7 +221,56 @@ def _tags_initial(instance) -> str:
     return "、".join(instance.tag_list) if instance is not None else ""
 
 
-class HouseholdForm(_RecordForm):
+def _coordinate_field(label, placeholder):
+    return forms.CharField(
+        label=label,
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": placeholder}),
+    )
+
+
+class _LocatedForm(_RecordForm):
+    """经度/纬度 of a household or place: optional, both or neither, inside China."""
+
+    longitude = _coordinate_field(_("经度"), "114.853216")
+    latitude = _coordinate_field(_("纬度"), "34.065127")
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        for name in ("longitude", "latitude"):  # after the record's own fields
+            self.fields[name] = self.fields.pop(name)
+        if instance is not None and instance.has_location:
+            self.initial.setdefault("longitude", str(instance.longitude))
+            self.initial.setdefault("latitude", str(instance.latitude))
+            self.fields["longitude"].help_text = _("来源：%(source)s") % {
+                "source": instance.get_location_source_display()
+            }
+
+    def _coordinate(self, name: str, label: str):
+        try:
+            return parse_coordinate(self.cleaned_data.get(name), label)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_longitude(self):
+        return self._coordinate("longitude", _("经度"))
+
+    def clean_latitude(self):
+        return self._coordinate("latitude", _("纬度"))
+
+    def clean(self):
+        data = super().clean()
+        if "longitude" in data and "latitude" in data:
+            for name, message in location_errors(data["longitude"], data["latitude"]).items():
+                self.add_error(name, message)
+        return data
+
+    def _location_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in ("longitude", "latitude")}
+
+
+class HouseholdForm(_LocatedForm):
     kind = "households"
     personal_fields = ("head_id", "phone")
 
@@ -272,6 +321,7 @@ class HouseholdForm(_RecordForm):
         data.update(self._grid_data())
         data["head_id"] = self._personal("head_id")
         data["phone"] = self._personal("phone")
+        data.update(self._location_data())
         return data
 
 
@@ -340,7 +390,7 @@ class ResidentForm(_RecordForm):
         return data
 
 
-class PlaceForm(_RecordForm):
+class PlaceForm(_LocatedForm):
     kind = "places"
     personal_fields = ("phone",)
 
@@ -403,6 +453,7 @@ class PlaceForm(_RecordForm):
         data["credit_code"] = (self.cleaned_data.get("credit_code") or "").strip()
         data.update(self._grid_data())
         data["phone"] = self._personal("phone")
+        data.update(self._location_data())
         return data
 
 

@@ -4,7 +4,10 @@ Personal numbers (resident ID, phones) are stored three ways: sealed (AES-GCM, `
 for exact lookup (``*_index``) and masked for display (``*_masked``). Lists and exports never need to decrypt.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +39,92 @@ class TaggedMixin(models.Model):
         return tags_from_text(self.tags)
 
 
-class Household(TaggedMixin, BaseModel):
+#: Where a household or place may lie: mainland China and its islands (the Nansha islands reach 3.8° N).
+LONGITUDE_RANGE = (Decimal("73"), Decimal("136"))
+LATITUDE_RANGE = (Decimal("3"), Decimal("54"))
+COORDINATE_STEP = Decimal("0.000001")
+
+
+class LocationSource(models.TextChoices):
+    IMPORT = "import", _("台账导入")
+    VISIT = "visit", _("走访定位")
+    EDIT = "edit", _("手工编辑")
+
+
+def parse_coordinate(value, label: str) -> Decimal | None:
+    """A typed or imported coordinate as a Decimal of six places; empty is None. Raises ValueError with a
+    Chinese message naming ``label`` (经度 or 纬度)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip().rstrip("°")).quantize(COORDINATE_STEP)
+    except (InvalidOperation, ValueError):
+        raise ValueError(_("%(label)s须为数字（如 114.853216）") % {"label": label}) from None
+    if not number.is_finite():
+        raise ValueError(_("%(label)s须为数字（如 114.853216）") % {"label": label})
+    return number
+
+
+def location_errors(longitude, latitude) -> dict[str, str]:
+    """{field: Chinese message} for a pair that is half given or lies outside China; empty when fine."""
+    errors = {}
+    if (longitude is None) != (latitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        errors[missing] = str(_("经度和纬度须同时填写"))
+        return errors
+    if longitude is not None and not LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]:
+        errors["longitude"] = str(_("经度须在 73–136 之间"))
+    if latitude is not None and not LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1]:
+        errors["latitude"] = str(_("纬度须在 3–54 之间"))
+    return errors
+
+
+class LocatedMixin(models.Model):
+    """A household's or place's position (WGS-84 degrees as phones give them), and where it came from: the
+    ledger import, a grid worker's phone at a visit, or an edit. Both or neither."""
+
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # db_default too: rows written by raw SQL (bulk loads, benchmarks) that do not name the column get "".
+    location_source = models.CharField(
+        _("坐标来源"), max_length=8, choices=LocationSource.choices, blank=True, default="", db_default=""
+    )
+    location_at = models.DateTimeField(_("定位时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_location(self) -> bool:
+        return self.longitude is not None and self.latitude is not None
+
+    def clean(self):
+        super().clean()
+        errors = location_errors(self.longitude, self.latitude)
+        if errors:
+            raise ValidationError(errors)
+
+
+def location_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """Both coordinates or neither, inside China's range, with a source when given."""
+    return [
+        models.CheckConstraint(
+            condition=Q(longitude__isnull=True, latitude__isnull=True, location_source="")
+            | Q(
+                longitude__isnull=False,
+                latitude__isnull=False,
+                longitude__gte=LONGITUDE_RANGE[0],
+                longitude__lte=LONGITUDE_RANGE[1],
+                latitude__gte=LATITUDE_RANGE[0],
+                latitude__lte=LATITUDE_RANGE[1],
+            )
+            & ~Q(location_source=""),
+            name=f"{prefix}_location_valid",
+        )
+    ]
+
+
+class Household(TaggedMixin, LocatedMixin, BaseModel):
     code = models.CharField(_("户编号"), max_length=32, unique=True)
     grid = models.ForeignKey(
         Region, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="households"
@@ -57,7 +145,10 @@ class Household(TaggedMixin, BaseModel):
         verbose_name_plural = _("户")
         ordering = ["code"]
         indexes = [models.Index(fields=["grid", "code"], name="household_grid_code_idx")]
-        constraints = [models.CheckConstraint(condition=Q(members__lte=99), name="household_members_sane")]
+        constraints = [
+            models.CheckConstraint(condition=Q(members__lte=99), name="household_members_sane"),
+            *location_constraints("household"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.head_name}"
@@ -92,7 +183,7 @@ class Resident(TaggedMixin, BaseModel):
         return f"{self.name} {self.id_masked}"
 
 
-class Place(TaggedMixin, BaseModel):
+class Place(TaggedMixin, LocatedMixin, BaseModel):
     class Kind(models.TextChoices):
         SHOP = "shop", _("商店")
         SUPERMARKET = "supermarket", _("超市")
@@ -168,6 +259,7 @@ class Place(TaggedMixin, BaseModel):
                 condition=~Q(kind="key_enterprise") | ~Q(industry=""),
                 name="place_key_enterprise_has_industry",
             ),
+            *location_constraints("place"),
         ]
 
     def __str__(self) -> str:

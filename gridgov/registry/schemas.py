@@ -55,6 +55,12 @@ PlaceRegistration = choice(Place.Registration)
 LicenceKind = choice(Licence.Kind)
 Expiry = Literal["expired", "expiring", "valid"]
 
+#: WGS-84 degrees; the range (China's) and "both or neither" are checked by the service, in Chinese.
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="经度（73–136）")]
+Latitude = Annotated[
+    float, Field(ge=-90, le=90, allow_inf_nan=False, description="纬度（3–54），与经度同时填写")
+]
+
 EXPIRY_LABELS = {"expired": _("已过期"), "expiring": _("即将到期"), "valid": _("有效")}
 
 # Patch schemas: a field left out is left unchanged. Fields typed without "| None" default to None only to mark
@@ -70,6 +76,8 @@ class HouseholdIn(Schema):
     phone: PersonalNumber = Field("", description="联系电话")
     members: int = Field(1, ge=0, le=99)
     tags: Tags = []
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
 
 
 class HouseholdPatch(Schema):
@@ -82,6 +90,8 @@ class HouseholdPatch(Schema):
     members: int = Field(None, ge=0, le=99)
     tags: Tags = None
     is_active: bool = None
+    longitude: Longitude | None = Field(None, description="省略则不变；null 与纬度同时清除")
+    latitude: Latitude | None = Field(None, description="省略则不变；null 与经度同时清除")
 
 
 class ResidentIn(Schema):
@@ -115,6 +125,8 @@ class PlaceIn(Schema):
     risk_level: PlaceRisk = "low"
     sells_fireworks: bool = False
     tags: Tags = []
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
 
 
 class PlacePatch(Schema):
@@ -130,6 +142,8 @@ class PlacePatch(Schema):
     sells_fireworks: bool = None
     tags: Tags = None
     is_active: bool = None
+    longitude: Longitude | None = Field(None, description="省略则不变；null 与纬度同时清除")
+    latitude: Latitude | None = Field(None, description="省略则不变；null 与经度同时清除")
 
 
 class PlaceCheckIn(Schema):
@@ -215,7 +229,14 @@ class TaggedOut(Schema):
         return obj.tag_list
 
 
-class HouseholdOut(TaggedOut):
+class LocatedOut(Schema):
+    longitude: float | None
+    latitude: float | None
+    location_source: str = Field(description="import / visit / edit，无坐标时为空")
+    location_at: dt.datetime | None
+
+
+class HouseholdOut(TaggedOut, LocatedOut):
     id: int
     code: str
     grid: RegistryGridRef
@@ -257,7 +278,7 @@ class ResidentOut(TaggedOut):
         return str(obj.get_gender_display())
 
 
-class PlaceOut(TaggedOut):
+class PlaceOut(TaggedOut, LocatedOut):
     id: int
     kind: str
     kind_label: str

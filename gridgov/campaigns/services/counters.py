@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from gridgov.campaigns.models import (
     Campaign,
@@ -132,13 +133,21 @@ def _count_targets(campaign: Campaign) -> dict[tuple[int, str], int]:
     return counts
 
 
+#: Letters and first visits count towards coverage only while their household or place is still in the registry
+#: (在册): coverage is signed targets over targets, and a retired household is no longer a target.
+STILL_TARGETED = Q(target_kind=TargetKind.HOUSEHOLD, household__is_active=True) | Q(
+    target_kind=TargetKind.PLACE, place__is_active=True
+)
+
+
 def campaign_counts(campaign: Campaign) -> dict[tuple[int, str], dict[str, int]]:
-    """Every figure of every grid, computed from the raw rows (the recount's truth)."""
+    """Every figure of every grid, computed from the raw rows (the recount's truth). "signed" and "visited"
+    count only households and places still in the registry; visits, problems and cases count all the work."""
     figures: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     for key, n in _count_targets(campaign).items():
         figures[key]["targets"] = n
     for grid, kind, n in (
-        Commitment.objects.filter(campaign=campaign)
+        Commitment.objects.filter(STILL_TARGETED, campaign=campaign)
         .values("grid_id", "target_kind")
         .annotate(n=Count("id"))
         .values_list("grid_id", "target_kind", "n")
@@ -147,7 +156,7 @@ def campaign_counts(campaign: Campaign) -> dict[tuple[int, str], dict[str, int]]
     for grid, kind, visits, visited in (
         VisitEntry.objects.filter(campaign=campaign)
         .values("grid_id", "target_kind")
-        .annotate(visits=Count("id"), visited=Count("id", filter=Q(first=True)))
+        .annotate(visits=Count("id"), visited=Count("id", filter=Q(first=True) & STILL_TARGETED))
         .values_list("grid_id", "target_kind", "visits", "visited")
     ):
         figures[(grid, kind)]["visits"] = visits
@@ -198,6 +207,8 @@ def campaign_recount(*, actor, campaign: Campaign) -> int:
         if grid in meta
     ]
     GridCounter.objects.bulk_create(rows, batch_size=1000)
+    campaign.counted_at = timezone.now()
+    campaign.save(update_fields=["counted_at", "updated_at"])
     audit_record(actor=actor, action="campaign_recount", obj=campaign, changes={"rows": len(rows)})
     return len(rows)
 

@@ -3,7 +3,7 @@
 import base64
 import binascii
 import datetime as dt
-import io
+import math
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from gridgov.campaigns.models import (
     Campaign,
     Commitment,
+    EvidencePhoto,
     Finding,
     TargetKind,
     Visit,
@@ -25,14 +26,18 @@ from gridgov.campaigns.models import (
 from gridgov.campaigns.policies import CampaignPolicy, campaign_covers
 from gridgov.campaigns.services.counters import campaign_write_lock, counters_bump, grid_meta
 from gridgov.cases.models import CaseSource, Category
+from gridgov.cases.services.extras import sniff_image
 from gridgov.cases.services.intake import case_report
 from gridgov.core.audit import audit_record
 from gridgov.core.exceptions import Conflict, InvalidInput, NotAllowed
-from gridgov.registry.models import Household, Place
+from gridgov.registry.models import Household, LocationSource, Place, location_errors
 
 IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
+#: Photos a visit or a publicity record may carry.
+MAX_PHOTOS = 6
+#: A visit's position this far from the registered one is reported to the worker (and never written over it).
+LOCATION_MISMATCH_METRES = 300
 YES = {"yes", "true", "1", "是", "有", "y"}
 NO = {"no", "false", "0", "否", "无", "n"}
 
@@ -65,25 +70,39 @@ def campaign_targets(campaign: Campaign, target) -> bool:
     return campaign_covers(campaign, target.grid.path)
 
 
-def image_file(upload, *, field: str) -> ContentFile:
-    """Reads an uploaded photo or signature, checks it is an image, and returns it ready to store."""
-    from PIL import Image, UnidentifiedImageError
-
+def image_file(upload, *, field: str, label: str = "") -> ContentFile:
+    """Reads an uploaded photo or signature, checks it is an image (the image check of case attachments), and
+    returns it ready to store. ``label`` names it in the error (第 2 张照片)."""
     data = upload.read() if hasattr(upload, "read") else bytes(upload)
+    prefix = f"{label}：" if label else ""
     if not data:
-        raise InvalidInput(fields={field: [_("文件是空的。")]})
+        raise InvalidInput(fields={field: [prefix + _("文件是空的。")]})
     if len(data) > MAX_IMAGE_BYTES:
-        raise InvalidInput(fields={field: [_("图片不能超过 10 MB。")]})
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            suffix = IMAGE_TYPES.get(image.format or "")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
-        suffix = None
+        raise InvalidInput(fields={field: [prefix + _("图片不能超过 10 MB。")]})
+    image = sniff_image(data)
+    suffix = IMAGE_TYPES.get(image.format or "") if image is not None else None
     if suffix is None:
-        raise InvalidInput(fields={field: [_("请上传 JPEG、PNG、WebP 或 GIF 图片。")]})
+        raise InvalidInput(fields={field: [prefix + _("请上传 JPEG、PNG、WebP 或 GIF 图片。")]})
     return ContentFile(data, name=f"{field}.{suffix}")
+
+
+def photo_files(photos, *, field: str = "photo") -> list[ContentFile]:
+    """Several photos (a visit's, a publicity record's): at most MAX_PHOTOS, each checked to be an image."""
+    photos = [p for p in (photos or []) if p is not None]
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput(fields={field: [_("照片最多 %(n)d 张。") % {"n": MAX_PHOTOS}]})
+    if len(photos) == 1:
+        return [image_file(photos[0], field=field)]
+    return [
+        image_file(p, field=field, label=_("第 %(n)d 张照片") % {"n": i}) for i, p in enumerate(photos, 1)
+    ]
+
+
+def photos_attach(owner, files: list[ContentFile], *, field: str) -> None:
+    for content in files:
+        photo = EvidencePhoto(**{field: owner})
+        photo.image.save(content.name, content, save=False)
+        photo.save()
 
 
 def signature_from_data_url(value: str, *, field: str = "signature") -> ContentFile | None:
@@ -120,6 +139,8 @@ def commitment_sign(
     campaign_write_lock(campaign.pk)
     if campaign.state != Campaign.State.ACTIVE:
         raise Conflict(_("该专项行动未在进行中。"))
+    if not target.is_active:
+        raise InvalidInput(fields={"target": [_("该对象已不在册。")]})
     if not campaign_targets(campaign, target):
         raise InvalidInput(fields={"target": [_("该对象不在本专项行动的覆盖范围内。")]})
     errors = {}
@@ -253,6 +274,41 @@ def _coordinate(value, low, high, field, errors):
     return number
 
 
+def _gap_metres(target, longitude: Decimal, latitude: Decimal) -> int:
+    k = math.cos(math.radians(float(latitude)))
+    dx = (float(longitude) - float(target.longitude)) * k
+    dy = float(latitude) - float(target.latitude)
+    return round(math.hypot(dx, dy) * 111_195)
+
+
+def _locate_target(visit: Visit, target, longitude, latitude) -> None:
+    """The phone's position at the door becomes the household's or place's when it has none yet (source 走访定位).
+    A registered position (imported, edited, or an earlier visit's) is never overwritten: a visit far from it is
+    reported (``visit.location_gap_m``) so that the worker can have the ledger corrected."""
+    visit.location_set, visit.location_gap_m = False, None
+    if longitude is None or latitude is None or location_errors(longitude, latitude):
+        return
+    if target.longitude is None or target.latitude is None:
+        visit.location_set = bool(
+            type(target)
+            .objects.filter(pk=target.pk, longitude__isnull=True, latitude__isnull=True)
+            .update(
+                longitude=longitude,
+                latitude=latitude,
+                location_source=LocationSource.VISIT,
+                location_at=visit.visited_at,
+                updated_at=timezone.now(),
+            )
+        )
+        if visit.location_set:
+            target.longitude, target.latitude = longitude, latitude
+            target.location_source, target.location_at = LocationSource.VISIT, visit.visited_at
+        return
+    gap = _gap_metres(target, longitude, latitude)
+    if gap > LOCATION_MISMATCH_METRES:
+        visit.location_gap_m = gap
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -260,7 +316,7 @@ def visit_record(
     target,
     answers: dict,
     note: str = "",
-    photo=None,
+    photos=None,
     visited_at: dt.datetime | None = None,
     latitude=None,
     longitude=None,
@@ -331,12 +387,11 @@ def visit_record(
         errors["note"] = [_("备注不能超过 2000 个字。")]
     lat = _coordinate(latitude, -90, 90, "latitude", errors)
     lng = _coordinate(longitude, -180, 180, "longitude", errors)
-    stored_photo = None
-    if photo is not None:
-        try:
-            stored_photo = image_file(photo, field="photo")
-        except InvalidInput as exc:
-            errors.update(exc.fields)
+    stored_photos = []
+    try:
+        stored_photos = photo_files(photos)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if errors:
         raise InvalidInput(fields=errors)
 
@@ -351,9 +406,9 @@ def visit_record(
         **target_fields(target),
     )
     visit.replayed = False
-    if stored_photo is not None:
-        visit.photo.save(stored_photo.name, stored_photo, save=False)
     visit.save()
+    photos_attach(visit, stored_photos, field="visit")
+    _locate_target(visit, target, lng, lat)
     seen = set(
         VisitEntry.objects.filter(campaign__in=campaigns, **{kind: target}).values_list(
             "campaign_id", flat=True
@@ -431,6 +486,11 @@ def visit_record(
         actor=actor,
         action="campaign_visit",
         obj=visit,
-        changes={"kind": kind, "target": target.pk, "campaigns": [c.pk for c in campaigns]},
+        changes={
+            "kind": kind,
+            "target": target.pk,
+            "campaigns": [c.pk for c in campaigns],
+            **({"located": [str(lng), str(lat)]} if visit.location_set else {}),
+        },
     )
     return visit

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.campaigns.models import Campaign, Channel, LoudspeakerSchedule, PublicityActivity
 from gridgov.campaigns.policies import CampaignPolicy, campaign_covers
-from gridgov.campaigns.services.fieldwork import image_file
+from gridgov.campaigns.services.fieldwork import photo_files, photos_attach
 from gridgov.core.audit import audit_record
 from gridgov.core.exceptions import InvalidInput, NotAllowed
 from gridgov.territory.models import Level, Region
@@ -37,7 +37,7 @@ def publicity_record(
     happened_at: dt.datetime | None = None,
     count: int = 1,
     description: str = "",
-    photo=None,
+    photos=None,
 ) -> PublicityActivity:
     _check_region(actor, campaign, region)
     errors = {}
@@ -57,12 +57,11 @@ def publicity_record(
         happened_at = timezone.make_aware(happened_at)
     if happened_at > timezone.now() + dt.timedelta(hours=1):
         errors["happened_at"] = [_("时间不能晚于现在。")]
-    stored = None
-    if photo is not None:
-        try:
-            stored = image_file(photo, field="photo")
-        except InvalidInput as exc:
-            errors.update(exc.fields)
+    stored = []
+    try:
+        stored = photo_files(photos)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if errors:
         raise InvalidInput(fields=errors)
     activity = PublicityActivity(
@@ -74,9 +73,8 @@ def publicity_record(
         description=description,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
-    if stored is not None:
-        activity.photo.save(stored.name, stored, save=False)
     activity.save()
+    photos_attach(activity, stored, field="publicity")
     audit_record(actor=actor, action="campaign_publicity", obj=activity, changes={"channel": channel})
     return activity
 

@@ -1,6 +1,7 @@
 """Template helpers of the campaign pages: the names of a visit form's inputs, and dictionary lookups."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -23,3 +24,13 @@ def lookup(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def metres(value) -> str:
+    """A walking distance for the round: "80 米", "1.2 公里"."""
+    if value is None:
+        return ""
+    if value < 1000:
+        return _("%(n)d 米") % {"n": round(value, -1) if value >= 100 else value}
+    return _("%(n)s 公里") % {"n": f"{value / 1000:.1f}"}

@@ -37,6 +37,8 @@ SPECS = {
             "phone": ("phone_sealed", "phone_masked"),
             "members": "members",
             "tags": "tags",
+            "longitude": "longitude",
+            "latitude": "latitude",
         },
     },
     "residents": {
@@ -67,6 +69,8 @@ SPECS = {
             "sells_fireworks": "sells_fireworks",
             "registration_status": "registration_status",
             "tags": "tags",
+            "longitude": "longitude",
+            "latitude": "latitude",
         },
     },
     "licences": {

@@ -16,7 +16,7 @@ from gridgov.core.identity import (
     parse_resident_id,
     validate_uscc,
 )
-from gridgov.registry.models import Household, Licence, Place, Resident, tags_to_text
+from gridgov.registry.models import Household, Licence, LocationSource, Place, Resident, tags_to_text
 from gridgov.registry.policies import RegistryPolicy
 from gridgov.territory.models import Level, Region
 
@@ -74,6 +74,21 @@ def _save(obj, action: str, actor, changes: dict, *, created: bool):
     return obj
 
 
+def _set_location(obj, data: dict, changes: dict) -> None:
+    """经度/纬度 given in an edit (both, or both empty to clear) are recorded as typed by hand."""
+    if "longitude" not in data and "latitude" not in data:
+        return
+    longitude = data.get("longitude", obj.longitude)
+    latitude = data.get("latitude", obj.latitude)
+    if longitude == obj.longitude and latitude == obj.latitude:
+        return
+    located = longitude is not None or latitude is not None
+    obj.longitude, obj.latitude = longitude, latitude
+    obj.location_source = LocationSource.EDIT if located else ""
+    obj.location_at = timezone.now() if located else None
+    changes["location"] = [str(longitude), str(latitude)] if located else None
+
+
 def _assign(obj, data: dict, names: list[str]) -> dict:
     changes = {}
     for name in names:
@@ -99,6 +114,7 @@ def household_save(*, actor, household: Household | None = None, data: dict) -> 
     if "tags" in data:
         data = {**data, "tags": tags_to_text(data["tags"])}
     changes = _assign(household, data, ["code", "address", "head_name", "members", "tags", "is_active"])
+    _set_location(household, data, changes)
     head_id = data.get("head_id", UNCHANGED)
     if head_id is not UNCHANGED:
         head_id = (head_id or "").strip()
@@ -188,6 +204,7 @@ def place_save(*, actor, place: Place | None = None, data: dict) -> Place:
     if "tags" in data:
         data = {**data, "tags": tags_to_text(data["tags"])}
     changes = _assign(place, data, PLACE_FIELDS)
+    _set_location(place, data, changes)
     if "credit_code" in data:
         code = (data["credit_code"] or "").strip()
         try:

@@ -56,6 +56,10 @@ def test_create(registry, client_for, territory):
         "members": 4,
         "tags": ["独居老人", "返乡"],
         "is_active": True,
+        "longitude": None,
+        "latitude": None,
+        "location_source": "",
+        "location_at": None,
         "created_at": out["created_at"],
         "updated_at": out["updated_at"],
     }

@@ -63,6 +63,10 @@ def test_create(registry, client_for, territory):
         "checked_at": None,
         "tags": ["春节重点"],
         "is_active": True,
+        "longitude": None,
+        "latitude": None,
+        "location_source": "",
+        "location_at": None,
         "created_at": out["created_at"],
         "updated_at": out["updated_at"],
     }
