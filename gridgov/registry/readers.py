@@ -68,8 +68,9 @@ def _read_csv(path) -> Table:
 
     def rows():
         for number, row in enumerate(reader, start=2):
-            if any(cell.strip() for cell in row):
-                yield number, [cell.strip() for cell in row]
+            cells = [cell.strip() for cell in row]
+            if any(cells):
+                yield number, cells
 
     return Table(headers=headers, rows=rows(), total=max(lines - 1, 0))
 

@@ -39,6 +39,28 @@ def test_imported_positions_are_stored_with_their_source(territory):
     assert (bare.longitude, bare.latitude, bare.location_source, bare.location_at) == (None, None, "", None)
 
 
+def test_imported_times_are_stored_as_the_orm_stores_them(territory):
+    """The importer writes with a raw cursor: its date-times must be stored in the ORM's own form, or lookups and
+    ordering by time treat imported rows differently from rows saved by a form."""
+    from django.db import connection
+    from django.utils import timezone
+
+    registry_import(
+        actor=None, kind="households", table=table(households(territory, ("H1", "114.853216", "34.065127")))
+    )
+    edited = Household.objects.create(
+        code="H9", grid=territory.grid_a1_1, address="x", head_name="户主", location_at=timezone.now()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT code, CAST(location_at AS TEXT) FROM registry_household WHERE code IN ('H1', 'H9') ORDER BY code"
+        )
+        (_h1, imported), (_h9, saved) = cursor.fetchall()
+    # the same textual form: SQLite compares these columns as text
+    assert ("+" in imported) == ("+" in saved) and len(imported) == len(saved), (imported, saved)
+    assert Household.objects.filter(location_at__lte=timezone.now()).count() == 2
+
+
 @pytest.mark.parametrize(
     ("lng", "lat", "column", "message"),
     [
