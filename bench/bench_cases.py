@@ -19,30 +19,24 @@
 """
 
 import datetime as dt
-import itertools
 import math
-import os
 import random
-import socket
 import statistics
-import subprocess
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from bench.common import (
     Report,
+    Server,
     captured_sql,
     compare,
     count_arg,
     explain,
-    percentile,
+    load,
     plan_verdict,
     print_header,
     raw_cursor,
@@ -54,6 +48,7 @@ from gridgov.accounts.services import api_token_create
 from gridgov.cases.indicators import GROUP_DEPARTMENT, GROUP_TOWNSHIP, Period, indicator_table
 from gridgov.cases.models import CLOCK_STATES, Case, CaseCounter, CaseState, Category, ExtensionRequest
 from gridgov.cases.selectors import case_inbox
+from gridgov.cases.services.counts import counts_rebuild
 from gridgov.core.roles import Role
 from gridgov.core.scope import forget_scope
 from gridgov.demo.accounts import COUNTY_CODE, DEMO_DEPARTMENTS
@@ -62,8 +57,6 @@ from gridgov.territory.models import Level, Region, subtree_range
 from gridgov.territory.services import department_upsert, divisions_import, grant_add, read_divisions_csv
 
 MODULE = "cases"
-BASE_DIR = Path(settings.BASE_DIR)
-GUNICORN = BASE_DIR / ".venv" / "bin" / "gunicorn"
 GOAL_MS = 300
 INBOX_PAGE = 50
 HOUR = dt.timedelta(hours=1)
@@ -563,12 +556,6 @@ def plans(report: Report, users: dict[str, User], leader: User, period: Period) 
 
 
 # --- intake over HTTP -----------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def create_floor_table() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
@@ -584,110 +571,19 @@ def create_floor_table() -> None:
             )
 
 
-class Server:
-    """gunicorn as production runs it, on 127.0.0.1 only, stopped (by its own pid) when the block ends."""
-
-    def __init__(self, workers: int = 2, threads: int = 4):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(settings.BENCH_DIR) / "gunicorn-cases.log"
-        self.args = [
-            str(GUNICORN),
-            "config.wsgi:application",
-            "-k",
-            "gthread",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-        ]
-
-    def __enter__(self):
-        import httpx
-
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.floor_settings")
-        self.log = open(self.log_path, "w", encoding="utf-8")  # closed in __exit__
-        self.proc = subprocess.Popen(
-            self.args, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.__exit__(None, None, None)
-        raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-        self.log.close()
-
-
-def load(url: str, clients: list[dict], total: int) -> dict:
-    """``total`` POSTs to ``url`` from one thread per client (each with its own token and body maker), as fast as
-    the server answers. Returns rate, latencies and statuses."""
+def post_load(url: str, clients: list[dict], total: int) -> dict:
+    """``total`` POSTs to ``url``, one thread per client (each with its own token and body maker)."""
     import httpx
 
-    counter = itertools.count()
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-
-    def work(client_spec: dict) -> None:
-        mine, codes = [], Counter()
-        headers = {"Authorization": f"Bearer {client_spec['token']}"}
-        with httpx.Client(timeout=15, headers=headers) as http:
-            while True:
-                with lock:
-                    i = next(counter)
-                if i >= total:
-                    break
-                body = client_spec["body"](i)
-                t0 = time.perf_counter()
-                try:
-                    status = http.post(url, json=body).status_code
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                elapsed = time.perf_counter() - t0
-                codes[status] += 1
-                if status == 201:
-                    mine.append(elapsed)
-        with lock:
-            latencies.extend(mine)
-            statuses.update(codes)
-
-    threads = [threading.Thread(target=work, args=(spec,)) for spec in clients]
-    t0 = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - t0
-    latencies.sort()
-    return {
-        "ok": len(latencies),
-        "wall_s": wall,
-        "rate": len(latencies) / wall if wall else 0.0,
-        "p50_ms": percentile(latencies, 50) * 1000 if latencies else math.nan,
-        "p99_ms": percentile(latencies, 99) * 1000 if latencies else math.nan,
-        "statuses": dict(statuses),
-    }
+    return load(
+        lambda http, i, k: http.post(url, json=clients[k]["body"](i)).status_code,
+        total,
+        len(clients),
+        ok=201,
+        connect=lambda k: httpx.Client(
+            timeout=15, headers={"Authorization": f"Bearer {clients[k]['token']}"}
+        ),
+    )
 
 
 def http_intake(args, report: Report, workers: list[tuple[User, Region]]) -> None:
@@ -719,7 +615,7 @@ def http_intake(args, report: Report, workers: list[tuple[User, Region]]) -> Non
         f"\ncases: intake over HTTP, gunicorn gthread 2 workers × 4 threads on 127.0.0.1; {args.clients} client threads, "
         f"{args.requests} requests a run, {args.rounds} runs each, alternating"
     )
-    with Server() as server:
+    with Server("cases") as server:
         probe = httpx.post(
             f"{server.base}/api/v1/cases",
             json=clients_intake[0]["body"](0),
@@ -731,15 +627,15 @@ def http_intake(args, report: Report, workers: list[tuple[User, Region]]) -> Non
             report.figures.append({"module": MODULE, "figure": "intake", "error": probe.status_code})
             return
         warm = max(20, args.requests // 10)
-        load(f"{server.base}/bench/floor", clients_floor, warm)
-        load(f"{server.base}/api/v1/cases", clients_intake, warm)
+        post_load(f"{server.base}/bench/floor", clients_floor, warm)
+        post_load(f"{server.base}/api/v1/cases", clients_intake, warm)
         runs = {"floor": [], "intake": []}
         for _ in range(args.rounds):
             for kind, url, clients in (
                 ("floor", f"{server.base}/bench/floor", clients_floor),
                 ("intake", f"{server.base}/api/v1/cases", clients_intake),
             ):
-                result = load(url, clients, args.requests)
+                result = post_load(url, clients, args.requests)
                 runs[kind].append(result)
                 print(
                     f"  {kind:<7} {result['rate']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms"
@@ -806,10 +702,16 @@ def run(args, report: Report) -> None:
     seconds = insert_cases(rows)
     del rows
     pending = add_pending_extensions(rng, users["officer"])
+    t0 = time.perf_counter()
+    count_rows = counts_rebuild()  # as the migration does for cases stored before the counters existed
+    recounted = time.perf_counter() - t0
     analyze()
     print(
         f"cases: {args.cases:,} cases generated in {generated:.1f} s, inserted (raw executemany, set-up) in {seconds:.1f} s"
         f" ({args.cases / seconds:,.0f} rows/s); {pending:,} pending extension requests"
+    )
+    print(
+        f"cases: indicator day counters recounted from the cases (cases_recount) in {recounted:.1f} s: {count_rows:,} rows"
     )
     print(f"cases: states: {state_summary()}")
     reads(args, report, county, users, department)

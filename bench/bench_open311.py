@@ -22,21 +22,16 @@ year, across townships, categories, units and every state (``bench_cases.generat
 import datetime as dt
 import itertools
 import json
-import math
 import random
 import statistics
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
 from bench.bench_cases import (
-    Server,
     analyze,
     create_floor_table,
     generate_cases,
@@ -47,11 +42,12 @@ from bench.bench_cases import (
 )
 from bench.common import (
     Report,
+    Server,
     captured_sql,
     compare,
     count_arg,
     explain,
-    percentile,
+    load,
     plan_verdict,
     print_header,
     raw_cursor,
@@ -373,55 +369,25 @@ def in_process(args, report: Report, county: Region) -> None:
 
 
 # --- over HTTP ---------------------------------------------------------------------------------------------------
-def load(method: str, url: str, clients: int, total: int, *, headers=None, body=None) -> dict:
+def http_load(method: str, url: str, clients: int, total: int, *, headers=None, body=None) -> dict:
     import httpx
 
-    counter = itertools.count()
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    ok_status = 201 if method == "POST" else 200
+    if method == "POST":
 
-    def work() -> None:
-        mine, codes = [], Counter()
-        with httpx.Client(timeout=30, headers=headers or {}) as http:
-            while True:
-                with lock:
-                    i = next(counter)
-                if i >= total:
-                    break
-                t0 = time.perf_counter()
-                try:
-                    if method == "POST":
-                        status = http.post(url, json=body(i)).status_code
-                    else:
-                        status = http.get(url).status_code
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                elapsed = time.perf_counter() - t0
-                codes[status] += 1
-                if status == ok_status:
-                    mine.append(elapsed)
-        with lock:
-            latencies.extend(mine)
-            statuses.update(codes)
+        def send(http, i, _k):
+            return http.post(url, json=body(i)).status_code
+    else:
 
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - t0
-    latencies.sort()
-    return {
-        "ok": len(latencies),
-        "rate": len(latencies) / wall if wall else 0.0,
-        "p50_ms": percentile(latencies, 50) * 1000 if latencies else math.nan,
-        "p99_ms": percentile(latencies, 99) * 1000 if latencies else math.nan,
-        "statuses": dict(statuses),
-        "wall_s": wall,
-    }
+        def send(http, _i, _k):
+            return http.get(url).status_code
+
+    return load(
+        send,
+        total,
+        clients,
+        ok=201 if method == "POST" else 200,
+        connect=lambda _k: httpx.Client(timeout=30, headers=headers or {}),
+    )
 
 
 def over_http(args, report: Report, user) -> None:
@@ -437,9 +403,7 @@ def over_http(args, report: Report, user) -> None:
         f"\nopen311: over HTTP, gunicorn gthread 2 workers × 4 threads on 127.0.0.1; {args.open311_clients} client "
         f"threads, {args.open311_requests} requests a run, {args.open311_rounds} runs each, alternating"
     )
-    server = Server()
-    server.log_path = Path(settings.BENCH_DIR) / "gunicorn-open311.log"
-    with server:
+    with Server("open311") as server:
         base = server.base
         kinds = [
             ("floor POST /bench/floor", "POST", f"{base}/bench/floor"),
@@ -455,7 +419,7 @@ def over_http(args, report: Report, user) -> None:
         headers = {"Authorization": f"Bearer {plain}"}
 
         def run_kind(method, url, total):
-            return load(
+            return http_load(
                 method,
                 url,
                 args.open311_clients,

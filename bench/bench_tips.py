@@ -20,16 +20,14 @@ import math
 import random
 import re
 import statistics
-import threading
 import time
-from collections import Counter
 
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from bench.bench_cases import Server, create_floor_table, load_county, make_user
-from bench.common import Report, compare, count_arg, percentile
+from bench.bench_cases import create_floor_table, load_county, make_user
+from bench.common import Report, Server, compare, count_arg, load
 from gridgov.accounts.services import api_token_create
 from gridgov.cases.defaults import ensure_default_categories
 from gridgov.cases.models import Case, CaseSource, Category, CategoryGroup
@@ -123,71 +121,21 @@ def in_process(args, report: Report, categories, villages) -> None:
 
 
 # --- 2. over HTTP ------------------------------------------------------------------------------------------------
-def load(url: str, make, total: int, clients: int, *, headers: dict, ok: int) -> dict:
+def post_load(url: str, make, total: int, clients: int, *, headers: dict, ok: int) -> dict:
     """``total`` POSTs to ``url`` from ``clients`` threads; each thread moves to a new connection from a new loopback
-    address every PER_ADDRESS requests. ``make(i)`` gives (body, "data" or "json"). Returns rate, latencies and
-    statuses."""
+    address every PER_ADDRESS requests. ``make(i)`` gives (body, "data" or "json")."""
     import httpx
 
-    counter = itertools.count()
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: Counter = Counter()
+    def connect(_k):
+        # plain HTTP to 127.0.0.1: no certificate store to load for every new client
+        transport = httpx.HTTPTransport(local_address=source_address(next(ADDRESSES)), verify=False)
+        return httpx.Client(transport=transport, timeout=15, headers=headers, verify=False)
 
-    def work() -> None:
-        mine, codes = [], Counter()
-        http, used = None, 0
-        try:
-            while True:
-                with lock:
-                    i = next(counter)
-                if i >= total:
-                    break
-                if http is None or used == PER_ADDRESS:
-                    if http is not None:
-                        http.close()
-                    # plain HTTP to 127.0.0.1: no certificate store to load for every new client
-                    transport = httpx.HTTPTransport(
-                        local_address=source_address(next(ADDRESSES)), verify=False
-                    )
-                    http, used = (
-                        httpx.Client(transport=transport, timeout=15, headers=headers, verify=False),
-                        0,
-                    )
-                used += 1
-                body, kind = make(i)
-                t0 = time.perf_counter()
-                try:
-                    status = http.post(url, **{kind: body}).status_code
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                elapsed = time.perf_counter() - t0
-                codes[status] += 1
-                if status == ok:
-                    mine.append(elapsed)
-        finally:
-            if http is not None:
-                http.close()
-        with lock:
-            latencies.extend(mine)
-            statuses.update(codes)
+    def send(http, i, _k):
+        body, kind = make(i)
+        return http.post(url, **{kind: body}).status_code
 
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - t0
-    latencies.sort()
-    return {
-        "ok": len(latencies),
-        "wall_s": wall,
-        "rate": len(latencies) / wall if wall else 0.0,
-        "p50_ms": percentile(latencies, 50) * 1000 if latencies else math.nan,
-        "p99_ms": percentile(latencies, 99) * 1000 if latencies else math.nan,
-        "statuses": dict(statuses),
-    }
+    return load(send, total, clients, ok=ok, connect=connect, renew=PER_ADDRESS)
 
 
 def form_tokens(base: str) -> tuple[str, str, str]:
@@ -216,7 +164,7 @@ def over_http(args, report: Report, categories, villages, floor_user) -> None:
         f" client threads, {args.tips_requests} requests a run, {args.tips_rounds} runs each, alternating;"
         f" a new connection from a new loopback address every {PER_ADDRESS} requests"
     )
-    with Server() as server:
+    with Server("tips") as server:
         cookie, token, started = form_tokens(server.base)
         time.sleep(3.2)  # the form's minimum fill time (GRIDGOV_TIP_MIN_FILL_SECONDS, 3 s by default)
         rng = random.Random(args.seed)
@@ -253,15 +201,17 @@ def over_http(args, report: Report, categories, villages, floor_user) -> None:
             report.figures.append({"module": MODULE, "figure": "tips over HTTP", "error": probe.status_code})
             return
         warm = max(20, args.tips_requests // 10)
-        load(f"{server.base}/bench/floor", floor_body, warm, args.tips_clients, headers=floor_headers, ok=201)
-        load(f"{server.base}/tips/new", tip_body, warm, args.tips_clients, headers=tip_headers, ok=302)
+        post_load(
+            f"{server.base}/bench/floor", floor_body, warm, args.tips_clients, headers=floor_headers, ok=201
+        )
+        post_load(f"{server.base}/tips/new", tip_body, warm, args.tips_clients, headers=tip_headers, ok=302)
         runs = {"floor": [], "tips": []}
         for _ in range(args.tips_rounds):
             for kind, url, make, headers, ok in (
                 ("floor", f"{server.base}/bench/floor", floor_body, floor_headers, 201),
                 ("tips", f"{server.base}/tips/new", tip_body, tip_headers, 302),
             ):
-                result = load(url, make, args.tips_requests, args.tips_clients, headers=headers, ok=ok)
+                result = post_load(url, make, args.tips_requests, args.tips_clients, headers=headers, ok=ok)
                 runs[kind].append(result)
                 print(
                     f"  {kind:<6} {result['rate']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms"

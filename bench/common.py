@@ -273,3 +273,147 @@ def plan_verdict(lines: list[str]) -> str:
             size = "an alias; size not looked up"
         parts.append(f"whole scan of {table} ({size})")
     return "; ".join(parts)
+
+
+# --- HTTP load against the production server ------------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn as production runs it (gthread), on 127.0.0.1 only, with ``bench.floor_settings`` (the run's
+    database, plus the framework floor ``POST /bench/floor``); stopped by its own pid when the block ends."""
+
+    def __init__(self, name: str, workers: int = 2, threads: int = 4):
+        from django.conf import settings
+
+        self.base_dir = settings.BASE_DIR
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = os.path.join(settings.BENCH_DIR, f"gunicorn-{name}.log")
+        self.args = [
+            os.path.join(self.base_dir, ".venv", "bin", "gunicorn"),
+            "config.wsgi:application",
+            "-k",
+            "gthread",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
+
+    def __enter__(self):
+        import subprocess
+
+        import httpx
+
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.floor_settings")
+        self.log = open(self.log_path, "w", encoding="utf-8")  # closed in __exit__
+        self.proc = subprocess.Popen(
+            self.args, cwd=self.base_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
+
+    def __exit__(self, *exc):
+        import subprocess
+
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        self.log.close()
+
+
+def load(
+    send: Callable[[Any, int, int], Any],
+    total: int,
+    clients: int,
+    *,
+    ok: int,
+    connect: Callable[[int], Any],
+    renew: int | None = None,
+) -> dict:
+    """``total`` requests from ``clients`` threads, as fast as the server answers. Thread k opens its connection
+    with ``connect(k)`` (an ``httpx.Client``; a new one every ``renew`` requests if given) and sends request i
+    with ``send(http, i, k)``, which returns the status. Latencies are kept for the answers with status ``ok``.
+    Returns rate, p50/p99 latency and the statuses."""
+    import itertools
+    import threading
+    from collections import Counter
+
+    import httpx
+
+    counter = itertools.count()
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+
+    def work(k: int) -> None:
+        mine, codes = [], Counter()
+        http, used = None, 0
+        try:
+            while True:
+                with lock:
+                    i = next(counter)
+                if i >= total:
+                    break
+                if http is None or used == renew:
+                    if http is not None:
+                        http.close()
+                    http, used = connect(k), 0
+                used += 1
+                t0 = time.perf_counter()
+                try:
+                    status = send(http, i, k)
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                elapsed = time.perf_counter() - t0
+                codes[status] += 1
+                if status == ok:
+                    mine.append(elapsed)
+        finally:
+            if http is not None:
+                http.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(codes)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - t0
+    latencies.sort()
+    return {
+        "ok": len(latencies),
+        "wall_s": wall,
+        "rate": len(latencies) / wall if wall else 0.0,
+        "p50_ms": percentile(latencies, 50) * 1000 if latencies else math.nan,
+        "p99_ms": percentile(latencies, 99) * 1000 if latencies else math.nan,
+        "statuses": dict(statuses),
+    }

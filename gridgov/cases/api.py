@@ -198,11 +198,11 @@ def _require(body: ActionIn, *fields: str) -> None:
 @router.post("", response={201: CaseDetailOut, **WRITE_ERRORS}, summary="File a case (上报/受理)")
 def case_create(request, payload: CaseIn):
     user = request.auth
-    category = selectors.category_list().filter(code=payload.category).first()
+    category = selectors.category_for_filing(payload.category)
     if category is None:
         raise _field_error("category", _("请选择在用的类别。"))
     try:
-        region = access_region(user, payload.region, include_retired=False)
+        region = selectors.region_for_filing(user, payload.region)
     except NotFound:
         raise _field_error("region", _("发生地不存在或不在您的管辖范围内。")) from None
     if payload.source != CaseSource.HOTLINE:

@@ -109,14 +109,20 @@ class CaseSource(models.TextChoices):
 
 class Case(BaseModel):
     number = models.CharField(_("案件编号"), max_length=20, unique=True)
+    # No single-column index on category, township or unit_department: the composite indexes below lead with
+    # them and serve those lookups, and every filed case would pay for the extra index updates.
     category = models.ForeignKey(
-        Category, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="cases"
+        Category, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     region = models.ForeignKey(
         Region, verbose_name=_("发生地"), on_delete=models.PROTECT, related_name="cases"
     )
     township = models.ForeignKey(
-        Region, verbose_name=_("所属乡镇"), on_delete=models.PROTECT, related_name="township_cases"
+        Region,
+        verbose_name=_("所属乡镇"),
+        on_delete=models.PROTECT,
+        related_name="township_cases",
+        db_index=False,
     )
     source = models.CharField(_("来源"), max_length=16, choices=CaseSource.choices)
     title = models.CharField(_("标题"), max_length=100)
@@ -140,6 +146,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     unit_township = models.ForeignKey(
         Region,
@@ -148,6 +155,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="unit_cases",
+        db_index=False,  # a partial index below
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -156,6 +164,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # a partial index below
     )
     registered_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
@@ -178,6 +187,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_cases",
+        db_index=False,  # a partial index below
     )
 
     class Meta:
@@ -187,13 +197,32 @@ class Case(BaseModel):
         indexes = [
             models.Index(fields=["state", "due_at"], name="case_state_due_idx"),
             models.Index(fields=["township", "created_at"], name="case_township_created_idx"),
-            models.Index(fields=["unit_department", "state"], name="case_department_state_idx"),
+            models.Index(
+                fields=["unit_department", "state"],
+                name="case_department_state_idx",
+                condition=Q(unit_department__isnull=False),
+            ),
             models.Index(fields=["category", "region", "created_at"], name="case_duplicate_idx"),
             models.Index(fields=["created_at"], name="case_created_idx"),
-            # the indicators count by these timestamps over a period
-            models.Index(fields=["registered_at"], name="case_registered_idx"),
-            models.Index(fields=["dispatched_at"], name="case_dispatched_idx"),
-            models.Index(fields=["closed_at"], name="case_closed_idx"),
+            # The indicators' scan counts by these timestamps over a period. Partial, as are the indexes on the
+            # columns a new case leaves empty: filing a case then updates none of them. A range or equality on
+            # the column implies IS NOT NULL, so both SQLite and PostgreSQL still use them.
+            models.Index(
+                fields=["registered_at"], name="case_registered_idx", condition=Q(registered_at__isnull=False)
+            ),
+            models.Index(
+                fields=["dispatched_at"], name="case_dispatched_idx", condition=Q(dispatched_at__isnull=False)
+            ),
+            models.Index(fields=["closed_at"], name="case_closed_idx", condition=Q(closed_at__isnull=False)),
+            models.Index(fields=["assignee"], name="case_assignee_idx", condition=Q(assignee__isnull=False)),
+            models.Index(
+                fields=["unit_township"],
+                name="case_unit_township_idx",
+                condition=Q(unit_township__isnull=False),
+            ),
+            models.Index(
+                fields=["merged_into"], name="case_merged_into_idx", condition=Q(merged_into__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -250,7 +279,9 @@ class CaseReport(models.Model):
 class CaseEvent(models.Model):
     """The timeline: one row per transition or action, written with it."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", db_index=False
+    )  # timeline idx
     action = models.CharField(_("动作"), max_length=24)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -387,3 +418,45 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.last}"
+
+
+class CaseDayCount(models.Model):
+    """The indicators' counters, kept on write: per local day, township (where the problem is) and responsible
+    unit (0 = none), how many cases took each step that day. Written by the cases services in the same
+    transaction as the step (``gridgov.cases.services.counts``), rebuilt from the cases by ``cases_recount``.
+
+    What is additive by day is counted here: 受理/立案/派遣 by the day of the step, and, for closed cases (whose
+    row never changes again), the closure family by the day of closure and, for late closures, the case's
+    deadline day and closure day, from which the 往期应结未结 of any period is a difference of two running sums.
+    Open cases are not counted here: their 应结案 is read live (docs/indicators.md, "How they are computed")."""
+
+    day = models.DateField()
+    # no index of its own: a period is read through the unique key's leading day, not township by township
+    township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
+    department_key = models.BigIntegerField(default=0)  # Department id, 0 = none
+    unit_township_key = models.BigIntegerField(default=0)  # Region id of the township as unit, 0 = none
+    accepted = models.IntegerField(db_default=0)
+    registered = models.IntegerField(db_default=0)
+    dispatched = models.IntegerField(db_default=0)
+    closed = models.IntegerField(db_default=0)
+    closed_on_time = models.IntegerField(db_default=0)
+    closed_reworked = models.IntegerField(db_default=0)
+    closed_extended = models.IntegerField(db_default=0)
+    handled = models.IntegerField(db_default=0)
+    handling_us = models.BigIntegerField(db_default=0)
+    late_due = models.IntegerField(db_default=0)
+    late_due_reworked = models.IntegerField(db_default=0)
+    late_due_extended = models.IntegerField(db_default=0)
+    late_closed = models.IntegerField(db_default=0)
+    late_closed_reworked = models.IntegerField(db_default=0)
+    late_closed_extended = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "township", "department_key", "unit_township_key"], name="case_day_count_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.township_id} {self.department_key} {self.unit_township_key}"

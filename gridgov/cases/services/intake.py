@@ -7,13 +7,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import OPEN_STATES, Case, CaseCounter, CaseEvent, CaseReport, CaseSource, Category
 from gridgov.cases.policies import CasePolicy
-from gridgov.core.audit import audit_record
+from gridgov.cases.services import hotpath
+from gridgov.cases.services.counts import contribution, counts_run, counts_statement
+from gridgov.core.audit import audit_entry
 from gridgov.core.crypto import seal
 from gridgov.core.exceptions import InvalidInput, NotAllowed
 from gridgov.core.identity import IdentityError, mask_phone, normalize_phone
@@ -136,19 +137,23 @@ def case_report(
     )
     # Kept on the case for the adapters that answer with the case just filed (its whole timeline so far).
     case.filed_event = CaseEvent(case=case, action="report", actor=actor, to_state=case.state, note=title)
+    # The statements are prepared here (services.hotpath: save(force_insert=True) on statements built once per
+    # process); the transaction only fills in the number and the new case's id and runs them.
+    case.number = ""
+    inserts = [hotpath.Insert(case), hotpath.Insert(report), hotpath.Insert(case.filed_event)]
+    counted = counts_statement(contribution(case))  # 受理 on the indicators' day counters
     with transaction.atomic():
-        case.number = next_case_number(timezone.localdate(now))
-        case.save(force_insert=True)
-        report.case = case
-        report.save(force_insert=True)
-        case.filed_event.case = case
-        case.filed_event.save(force_insert=True)
-        audit_record(
+        inserts[0].set("number", next_case_number(timezone.localdate(now))).run()
+        for insert in inserts[1:]:
+            insert.set("case_id", case.pk).run()
+        counts_run(counted)
+        audit = audit_entry(
             actor=actor,
             action="case.report",
             obj=case,
             changes={"category": category.code, "region": region.code},
         )
+        hotpath.insert(audit)  # audit_record(), on a prepared statement
     return case
 
 
@@ -172,6 +177,30 @@ def _distance_m(lat1, lng1, lat2, lng2) -> float:
 
 #: The most suspected duplicates shown beside a case.
 DUPLICATES_SHOWN = 10
+#: What a suspected duplicate is read with (in model order, as ``only()`` would): its brief, place and region.
+DUPLICATE_FIELDS = tuple(
+    f.attname
+    for f in Case._meta.concrete_fields
+    if f.attname in {"id", "number", "title", "state", "created_at", "latitude", "longitude", "region_id"}
+)
+REGION_FIELDS = tuple(f.attname for f in Region._meta.concrete_fields if f.attname in {"id", "name", "path"})
+
+
+def _duplicates_sql(near: bool = False) -> str:
+    where = "c.region_id = %s"
+    if near:
+        where = f"({where} OR (c.latitude >= %s AND c.latitude <= %s AND c.longitude >= %s AND c.longitude <= %s))"
+    states = ", ".join(["%s"] * len(OPEN_STATES))
+    return (
+        f"SELECT {hotpath.select_list(Case, 'c', DUPLICATE_FIELDS)}, {hotpath.select_list(Region, 'r', REGION_FIELDS)} "
+        "FROM cases_case c JOIN territory_region r ON r.id = c.region_id "
+        f"WHERE {where} AND c.category_id = %s AND c.township_id = %s AND c.created_at >= %s "
+        f"AND c.state IN ({states}) AND c.id <> %s ORDER BY c.created_at LIMIT %s"
+    )
+
+
+def _duplicates_near_sql() -> str:
+    return _duplicates_sql(near=True)
 
 
 def case_duplicates(case: Case) -> list[Case]:
@@ -181,44 +210,37 @@ def case_duplicates(case: Case) -> list[Case]:
     The database narrows to the same region or, for a case with coordinates, a box around it (an index range on
     category, township and time does the rest); the exact distance is checked here on the few rows left."""
     since = case.created_at - timedelta(hours=settings.GRIDGOV_DUPLICATE_HOURS)
-    where = Q(region_id=case.region_id)
     meters = settings.GRIDGOV_DUPLICATE_METERS
+    params = [case.region_id]
     if case.latitude is not None and case.longitude is not None:
         lat, lng = float(case.latitude), float(case.longitude)
         dlat = meters / 111_000 + 1e-6
         dlng = meters / (111_000 * max(math.cos(math.radians(lat)), 0.01)) + 1e-6
-        where |= Q(
-            latitude__gte=Decimal(str(round(lat - dlat, 6))),
-            latitude__lte=Decimal(str(round(lat + dlat, 6))),
-            longitude__gte=Decimal(str(round(lng - dlng, 6))),
-            longitude__lte=Decimal(str(round(lng + dlng, 6))),
-        )
-    candidates = (
-        Case.objects.filter(
-            where,
-            category_id=case.category_id,
-            township_id=case.township_id,
-            created_at__gte=since,
-            state__in=OPEN_STATES,
-        )
-        .exclude(pk=case.pk)
-        .select_related("region")
-        .only(
-            "id",
-            "number",
-            "title",
-            "state",
-            "created_at",
-            "latitude",
-            "longitude",
-            "region",
-            "region__name",
-            "region__path",
-        )
-        .order_by("created_at")
-    )
+        latitude, longitude = Case._meta.get_field("latitude"), Case._meta.get_field("longitude")
+        params += [
+            latitude.get_db_prep_value(Decimal(str(round(lat - dlat, 6))), connection),
+            latitude.get_db_prep_value(Decimal(str(round(lat + dlat, 6))), connection),
+            longitude.get_db_prep_value(Decimal(str(round(lng - dlng, 6))), connection),
+            longitude.get_db_prep_value(Decimal(str(round(lng + dlng, 6))), connection),
+        ]
+        sql = hotpath.prepared(_duplicates_near_sql)
+        limit = DUPLICATES_SHOWN * 5  # some in the box lie outside the circle
+    else:
+        sql = hotpath.prepared(_duplicates_sql)
+        limit = DUPLICATES_SHOWN  # every candidate is in the same region
+    params += [case.category_id, case.township_id, connection.ops.adapt_datetimefield_value(since)]
+    params += [*OPEN_STATES, case.pk, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(DUPLICATE_FIELDS)
+    candidates = []
+    for row in rows:
+        other = hotpath.instance(Case, row[:width], DUPLICATE_FIELDS)
+        other.region = hotpath.instance(Region, row[width:], REGION_FIELDS)
+        candidates.append(other)
     found = []
-    for other in candidates[: DUPLICATES_SHOWN * 5]:
+    for other in candidates:
         same_place = other.region_id == case.region_id
         near = (
             case.latitude is not None

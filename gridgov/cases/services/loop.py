@@ -19,6 +19,7 @@ from gridgov.cases.models import (
     ExtensionRequest,
 )
 from gridgov.cases.policies import CasePolicy
+from gridgov.cases.services.counts import case_counts_change, contribution
 from gridgov.core.audit import audit_record
 from gridgov.core.exceptions import Conflict, InvalidInput, NotAllowed
 from gridgov.territory.models import Department, Level, Region
@@ -76,11 +77,13 @@ def _transition(
         if locked.is_suspended and not allow_suspended:
             raise Conflict(_("案件挂账中，请先恢复。"), code="suspended")
         from_state = locked.state
+        counted = contribution(locked)
         fields = set(mutate(locked) if mutate else [])
         if to_state and to_state != from_state:
             locked.state = to_state
             fields.add("state")
         locked.save(update_fields=[*sorted(fields), "updated_at"])
+        case_counts_change(counted, locked)  # the indicators' day counters, in the same transaction
         event = CaseEvent.objects.create(
             case=locked,
             action=action,

@@ -1,0 +1,100 @@
+"""Filing's prepared statements (gridgov.cases.services.hotpath) give what the ORM gives: the same instances from
+the lookups, the same rows from the inserts, and the same refusals."""
+
+import pytest
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from gridgov.cases.models import Case, CaseEvent, CaseReport, Category
+from gridgov.cases.selectors import category_for_filing, category_list, region_for_filing
+from gridgov.cases.services.intake import case_duplicates, case_report
+from gridgov.core.exceptions import NotFound
+from gridgov.core.models import AuditLog
+from gridgov.territory.models import Region
+from gridgov.territory.selectors import access_region
+
+
+def fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_category_lookup_is_the_querysets(territory):
+    for category in Category.objects.all()[:5]:
+        expected = category_list().filter(code=category.code).first()
+        found = category_for_filing(category.code)
+        assert fields(found) == fields(expected)
+        assert fields(found.group) == fields(expected.group)
+    category = Category.objects.first()
+    Category.objects.filter(pk=category.pk).update(is_active=False)
+    assert category_for_filing(category.code) is None  # seen at once: nothing is cached
+    assert category_for_filing("no-such-code") is None
+
+
+def test_region_lookup_is_access_region_with_parents(territory, django_assert_num_queries):
+    user = territory.user("grid_a")
+    expected = access_region(user, territory.grid_a1_1.code, include_retired=False)
+    with django_assert_num_queries(1):
+        found = region_for_filing(user, territory.grid_a1_1.code)
+        assert fields(found) == fields(expected)
+        assert fields(found.parent) == fields(expected.parent)
+        assert fields(found.parent.parent) == fields(expected.parent.parent)  # no query: loaded with it
+    assert fields(region_for_filing(territory.user("admin"), territory.county.code)) == fields(
+        territory.county
+    )
+
+
+def test_region_lookup_refuses_as_access_region_does(territory):
+    with pytest.raises(NotFound):
+        region_for_filing(territory.user("grid_a"), territory.grid_b1_1.code)  # out of scope
+    with pytest.raises(NotFound):
+        region_for_filing(territory.user("admin"), "999999999999999")  # missing
+    Region.objects.filter(pk=territory.grid_a1_1.pk).update(
+        is_active=False, retired_at=timezone.now()
+    )  # retired
+    with pytest.raises(NotFound):
+        region_for_filing(territory.user("admin"), territory.grid_a1_1.code)
+
+
+def test_filed_rows_are_what_save_writes(territory):
+    case = case_report(
+        actor=territory.user("grid_a"),
+        category=Category.objects.get(code="air_open_burning"),
+        region=territory.grid_a1_1,
+        title="秸秆焚烧",
+        description="田间焚烧",
+        latitude="33.9",
+        longitude="114.8",
+    )
+    stored = Case.objects.get(pk=case.pk)
+    assert model_to_dict(stored) == model_to_dict(case)
+    assert (stored.created_at, stored.updated_at) == (case.created_at, case.updated_at)
+    report = CaseReport.objects.get(case=case)
+    assert (report.reporter_id, report.description) == (territory.user("grid_a").pk, "田间焚烧")
+    event = CaseEvent.objects.get(case=case)
+    assert fields(event) == fields(case.filed_event)
+    audit = AuditLog.objects.get(action="case.report", object_id=str(case.pk))
+    assert audit.object_repr == str(stored)
+    assert audit.changes == {"category": "air_open_burning", "region": territory.grid_a1_1.code}
+
+
+def test_duplicates_match_the_orm_filter(territory):
+    category = Category.objects.get(code="air_open_burning")
+    filed = [
+        case_report(
+            actor=territory.user("grid_a"),
+            category=category,
+            region=territory.grid_a1_1,
+            title=f"焚烧 {i}",
+            description="田间焚烧",
+        )
+        for i in range(13)
+    ]
+    newest = filed[-1]
+    found = case_duplicates(newest)
+    expected = list(
+        Case.objects.filter(category=category, region=newest.region_id)
+        .exclude(pk=newest.pk)
+        .order_by("created_at", "id")[:10]
+    )
+    assert [c.pk for c in found] == [c.pk for c in expected]
+    assert all(c.region.path == territory.grid_a1_1.path for c in found)
