@@ -1,6 +1,8 @@
 """The test suite: fixed throwaway keys, fast hashing, in-memory SQLite unless DATABASE_URL is set."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -32,3 +34,13 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
 # Uploaded files (imports, attachments) go to a throwaway folder, never into var/media.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="gridgov-test-media-"))
+_MEDIA_ROOT_OWNER = os.getpid()
+
+
+def _remove_media_root():
+    # Only the process that made the folder removes it: a forked child (an import worker) inherits this hook.
+    if os.getpid() == _MEDIA_ROOT_OWNER:
+        shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
+
+
+atexit.register(_remove_media_root)
