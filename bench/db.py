@@ -35,7 +35,7 @@ def create_database() -> None:
         if path != settings.BENCH_SQLITE_FILE:
             raise RuntimeError(f"bench: refusing to recreate {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", ".writers"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     from psycopg import sql
@@ -56,7 +56,7 @@ def drop_database() -> None:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         if Path(db["NAME"]) == settings.BENCH_SQLITE_FILE:
-            for suffix in ("", "-wal", "-shm", "-journal"):
+            for suffix in ("", "-wal", "-shm", "-journal", ".writers"):
                 Path(f"{db['NAME']}{suffix}").unlink(missing_ok=True)
         return
     if db["NAME"] != settings.BENCH_DB_NAME:

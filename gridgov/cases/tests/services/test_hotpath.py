@@ -98,3 +98,29 @@ def test_duplicates_match_the_orm_filter(territory):
     )
     assert [c.pk for c in found] == [c.pk for c in expected]
     assert all(c.region.path == territory.grid_a1_1.path for c in found)
+
+
+def test_filings_queue_on_their_own_locks_only_outside_a_callers_transaction(
+    transactional_db, tmp_path, monkeypatch
+):
+    """On SQLite a filing that starts its own transaction queues on a thread lock and a file lock beside the
+    database; one nested in a caller's transaction (which may hold the database's lock already) must not wait."""
+    import contextlib
+
+    from django.db import connection, transaction
+
+    from gridgov.cases.services import intake
+
+    if connection.vendor != "sqlite":
+        assert isinstance(intake._one_writer(), contextlib.nullcontext)
+        return
+    monkeypatch.setitem(connection.settings_dict, "NAME", str(tmp_path / "county.sqlite3"))
+    with transaction.atomic():
+        assert isinstance(intake._one_writer(), contextlib.nullcontext)
+    assert not connection.in_atomic_block
+    with intake._one_writer():
+        assert intake._SQLITE_WRITER.locked()
+        assert (tmp_path / "county.sqlite3.writers").exists()
+    assert not intake._SQLITE_WRITER.locked()
+    monkeypatch.setitem(connection.settings_dict, "NAME", ":memory:")
+    assert intake._one_writer() is intake._SQLITE_WRITER
