@@ -105,7 +105,12 @@ def _duplicates(user, case: Case) -> list[Case]:
     scope = scope_for(user)
     unsure = {o.pk for o in found if not scope.covers_path(o.region.path, REGION_READERS, acting=False)}
     visible = ({o.pk for o in found} - unsure) | _visible_ids(user, unsure)
-    return [other for other in found if other.pk in visible]
+    # plain dicts: the response validates them far faster than model instances read attribute by attribute
+    return [
+        {"id": o.pk, "number": o.number, "title": o.title, "state": o.state, "created_at": o.created_at}
+        for o in found
+        if o.pk in visible
+    ]
 
 
 def case_detail_data(user, case: Case) -> Case:
