@@ -31,6 +31,7 @@ from gridgov.campaigns.models import (
     Campaign,
     Channel,
     Commitment,
+    EvidencePhoto,
     Finding,
     GridCounter,
     LoudspeakerSchedule,
@@ -440,6 +441,54 @@ def commitment_list(*, user, campaign: Campaign, region: Region | None = None, k
     return qs.select_related("household", "place", "grid", "grid__parent", "collected_by").order_by(
         "-signed_at", "-id"
     )
+
+
+def _target_q(user, prefix: str = "") -> Q:
+    """Rows of households and places (a visit, a letter) whose grid the user may read those targets in."""
+    return (
+        _region_q(user, READ_ROLES["households"], f"{prefix}grid__path", None)
+        & Q(**{f"{prefix}target_kind": TargetKind.HOUSEHOLD})
+    ) | (
+        _region_q(user, READ_ROLES["places"], f"{prefix}grid__path", None)
+        & Q(**{f"{prefix}target_kind": TargetKind.PLACE})
+    )
+
+
+#: The kinds of stored evidence a page may link to: a signed letter's signature or photo, and the photos of a
+#: visit or a publicity activity.
+EVIDENCE_KINDS = ("letter", "photo")
+
+
+def access_evidence(user, kind: str, pk):
+    """The stored file of a letter (``kind="letter"``, a Commitment) or a photo (an EvidencePhoto), when the
+    user may read its household, place or publicity region (the same rules as the ledgers); NotFound otherwise,
+    also for a letter without evidence."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if kind == "letter":
+        row = Commitment.objects.filter(_target_q(user), pk=pk).exclude(evidence="").only("evidence").first()
+        file = row.evidence if row is not None else None
+    elif kind == "photo":
+        q = (Q(visit__isnull=False) & _target_q(user, "visit__")) | (
+            Q(publicity__isnull=False) & _region_q(user, None, "publicity__region__path", None)
+        )
+        row = EvidencePhoto.objects.filter(q, pk=pk).only("image").first()
+        file = row.image if row is not None else None
+    else:
+        file = None
+    if not file:
+        raise NotFound()
+    return file
+
+
+def visit_photos(*, target, kind: str, visits: int = 3) -> list[Visit]:
+    """The last few visits of a household or place that kept photos, newest first, their photos prefetched
+    (two queries whatever the number of visits and photos)."""
+    has_photos = Exists(EvidencePhoto.objects.filter(visit=OuterRef("pk")))
+    qs = Visit.objects.filter(has_photos, **{kind: target}).order_by("-visited_at", "-id")
+    return list(qs.prefetch_related("photos")[:visits])
 
 
 def visit_list(*, user, region: Region | None = None, campaign: Campaign | None = None, kind: str = ""):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:campaign_id>/venue/<int:place_id>/", views.venue_check_page, name="venue_check"),
     path("<int:campaign_id>/transport/", views.transport_page, name="transport"),
     path("visit/<slug:kind>/<int:target_id>/", views.visit, name="visit"),
+    path("evidence/<slug:kind>/<int:pk>/", views.evidence, name="evidence"),
 ]

@@ -4,6 +4,8 @@ signing, the printable letter and the ledger exports. Thin adapters over selecto
 
 import datetime as dt
 import functools
+import mimetypes
+import posixpath
 import tempfile
 import uuid
 
@@ -170,20 +172,27 @@ def _visit_context(user, target, kind):
         sections.append(
             {"campaign": campaign, "form": form, "letter": letter, "sign_name": f"sign-{campaign.pk}"}
         )
-    signed = set(
-        Commitment.objects.filter(campaign__in=campaigns, **{kind: target}).values_list(
-            "campaign_id", flat=True
+    signed = {
+        c.campaign_id: c
+        for c in Commitment.objects.filter(campaign__in=campaigns, **{kind: target}).only(
+            "id", "campaign_id", "evidence", "method"
         )
-    )
+    }
     for section in sections:
         section["signed"] = section["campaign"].pk in signed
+        section["commitment"] = signed.get(section["campaign"].pk)
     return {
         "target": target,
         "kind": kind,
         "sections": sections,
         "signer_default": target.head_name if kind == TargetKind.HOUSEHOLD else target.person_in_charge,
         "unsigned": [s for s in sections if s["letter"] and not s["signed"]],
+        "past_visits": selectors.visit_photos(target=target, kind=kind, visits=PAST_VISITS),
     }
+
+
+#: How many earlier visits of a household or place show their photos on the visit page.
+PAST_VISITS = 3
 
 
 @login_required
@@ -281,6 +290,29 @@ def _sign_at_visit(request, user, target, unsigned) -> int:
             evidence=evidence,
         )
     return len(chosen)
+
+
+# --- evidence ---------------------------------------------------------------------------------------------------------
+@login_required
+@scoped
+def evidence(request, kind: str, pk: int):
+    """A stored signature or photo, shown in the page (inline) to those who may read its household, place or
+    publicity region; anything else, and a file gone from the disk, is a 404."""
+    file = selectors.access_evidence(request.user, kind, pk)
+    try:
+        handle = file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    name = posixpath.basename(file.name)
+    content_type = mimetypes.guess_type(name)[0] or ""
+    # Stored files are checked to be images; anything else is never rendered by the browser.
+    if not content_type.startswith("image/") or content_type == "image/svg+xml":
+        content_type = "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type, filename=name)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- letters and ledgers ----------------------------------------------------------------------------------------------
@@ -418,7 +450,9 @@ def publicity_page(request, campaign_id: int):
     summary = selectors.publicity_summary(campaign=campaign, region=region, days=days)
     villages = selectors.publicity_map(campaign=campaign, region=region, days=days)
     rows = [(row, [row.channels.get(code, 0) for code, _label in summary.channels]) for row in summary.rows]
-    recent = selectors.publicity_list(user=user, campaign=campaign, region=region)[:20]
+    recent = selectors.publicity_list(user=user, campaign=campaign, region=region).prefetch_related("photos")[
+        :20
+    ]
     loudspeakers = selectors.loudspeaker_list(user=user, campaign=campaign, region=region).order_by(
         "village__code", "starts_on"
     )[:200]
