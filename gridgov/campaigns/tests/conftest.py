@@ -91,3 +91,15 @@ def world(territory, settings, tmp_path) -> World:
 
 HOUSEHOLD_OK = {"stock_found": "no", "letter_signed": "yes", "informed": "yes"}
 EPIDEMIC_OK = {"returned": "no", "unwell": "no"}
+
+
+@pytest.fixture
+def as_user(client, world):
+    """``as_user(name)``: the test client signed in as one of the shared county's users, with the world set up."""
+
+    def _login(name):
+        client.logout()
+        client.force_login(world.territory.user(name))
+        return client
+
+    return _login

@@ -17,16 +17,6 @@ from gridgov.campaigns.tests.conftest import EPIDEMIC_OK, HOUSEHOLD_OK, photo, p
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client, world):
-    def _login(name):
-        client.logout()
-        client.force_login(world.territory.user(name))
-        return client
-
-    return _login
-
-
 def url(kind, pk):
     return reverse("campaigns:evidence", args=[kind, pk])
 

@@ -16,16 +16,6 @@ API = "/api/v1/campaigns"
 NOT_FOUND = {"detail": "未找到，或不在您的管辖范围内。", "code": "not_found"}
 
 
-@pytest.fixture
-def as_user(client, world):
-    def _login(name):
-        client.logout()
-        client.force_login(world.territory.user(name))
-        return client
-
-    return _login
-
-
 def post_visit(client, world, household, fireworks=None, epidemic=None, **extra):
     return client.post(
         f"{API}/visits",

@@ -15,16 +15,6 @@ from gridgov.cases.models import Case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client, world):
-    def _login(name):
-        client.logout()
-        client.force_login(world.territory.user(name))
-        return client
-
-    return _login
-
-
 def visit_form(world, **extra):
     data = {
         f"a-{world.fireworks.pk}-stock_found": "no",
