@@ -10,8 +10,12 @@ from gridgov.territory.models import Department, Level, Region
 
 def access_region(user, code: str, *, include_retired: bool = True) -> Region:
     """The region with this code if the user may see it; NotFound for missing and out of scope alike."""
+    code = str(code)
+    if not (code.isascii() and code.isdigit()) or len(code) > 15:
+        # Region codes are 6–15 ASCII digits: anything else (a NUL byte PostgreSQL refuses, say) is simply not one.
+        raise NotFound()
     # Two levels of parents: enough to know a grid's township (cases.services.intake.township_of) without a query.
-    region = Region.objects.select_related("parent__parent").filter(code=str(code)).first()
+    region = Region.objects.select_related("parent__parent").filter(code=code).first()
     if (
         region is None
         or not scope_for(user).can_see(region)

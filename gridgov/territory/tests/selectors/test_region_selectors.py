@@ -60,6 +60,34 @@ def test_access_region_hides_existence_outside_scope(territory):
             access_region(territory.user("grid_a"), code)
 
 
+@pytest.mark.parametrize(
+    "code", ["41\x001627", "s\x7f\x00", "", "４１１６２７", "411627101201001999", "4116-27"]
+)
+def test_access_region_treats_anything_but_digits_as_missing(territory, code, django_assert_num_queries):
+    # no query at all: PostgreSQL refuses a NUL byte in a text comparison, and no such code can exist anyway
+    with django_assert_num_queries(0), pytest.raises(NotFound):
+        access_region(territory.user("admin"), code)
+
+
+def test_a_campaign_with_a_nul_byte_in_a_region_code_is_a_400(territory, client_for):
+    import json
+
+    response = client_for(territory.user("admin")).post(
+        "/api/v1/campaigns",
+        json.dumps(
+            {
+                "template": "fireworks",
+                "name": "禁放",
+                "regions": ["s\x7f\x00"],
+                "starts_on": "2026-12-01",
+                "ends_on": "2027-02-28",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+
+
 def test_roots_are_the_users_topmost_regions(territory):
     assert [r.code for r in region_roots(user=territory.user("township_a"))] == [territory.township_a.code]
     assert list(region_roots(user=territory.user("nobody"))) == []
