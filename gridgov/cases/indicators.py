@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import Case, CaseDayCount, CaseState
 from gridgov.cases.policies import REGION_READERS, CasePolicy
+from gridgov.cases.services.counts import DAY_COLUMNS
 from gridgov.core.roles import Role
 from gridgov.core.scope import scope_for
 from gridgov.territory.models import PATH_SEPARATOR, Department, Level, Region
@@ -339,20 +340,7 @@ def _counted(user, group: str, period: Period, townships: Q) -> dict[int, dict]:
     whole history."""
     in_period = Q(day__lte=period.last_day)
     after = Q(day__gt=period.last_day)
-    sums = {
-        name: Sum(name, filter=in_period)
-        for name in (
-            "accepted",
-            "registered",
-            "dispatched",
-            "closed",
-            "closed_on_time",
-            "closed_reworked",
-            "closed_extended",
-            "handled",
-            "handling_us",
-        )
-    }
+    sums = {name: Sum(name, filter=in_period) for name in DAY_COLUMNS}
     rows = (
         CaseDayCount.objects.filter(townships, day__gte=period.first_day)
         .values(key=F(COUNTER_KEYS[group]))

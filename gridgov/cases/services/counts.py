@@ -21,7 +21,8 @@ from functools import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-COLUMNS = (
+#: Counted on the day the event happened: summed over a period's days.
+DAY_COLUMNS = (
     "accepted",
     "registered",
     "dispatched",
@@ -31,6 +32,9 @@ COLUMNS = (
     "closed_extended",
     "handled",
     "handling_us",
+)
+COLUMNS = (
+    *DAY_COLUMNS,
     "late_due",
     "late_due_reworked",
     "late_due_extended",

@@ -21,6 +21,31 @@ def _photo_suffix(data: bytes) -> str | None:
     return PHOTO_SUFFIX.get(image.format) if image is not None else None
 
 
+def _check_photos(photos, *, already: int = 0) -> tuple[list, list[str]]:
+    """(checked (name, data, suffix) triples, error messages) for photos added to ``already`` stored ones."""
+    photos = list(photos)
+    errors = []
+    if already + len(photos) > MAX_PHOTOS:
+        errors.append(_("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS})
+    checked = []
+    for name, data in photos:
+        suffix = _photo_suffix(data) if len(data) <= MAX_PHOTO_BYTES else None
+        if suffix is None:
+            errors.append(_("%(name)s 不是图片或超过 10MB。") % {"name": name[:80]})
+        checked.append((name, data, suffix))
+    return checked, errors
+
+
+def _store_photos(report: NoticeReport, checked, *, start: int = 0) -> list[NoticeReportPhoto]:
+    saved = []
+    for index, (name, data, suffix) in enumerate(checked, start=start + 1):
+        photo = NoticeReportPhoto(report=report, name=name[:200])
+        photo.file.save(f"r{report.pk}-{index}{suffix}", ContentFile(data), save=False)
+        photo.save()
+        saved.append(photo)
+    return saved
+
+
 @transaction.atomic
 def notice_report_add(
     *, actor, notice_grid: NoticeGrid, outcome: str, number=None, note: str = "", photos=()
@@ -48,24 +73,15 @@ def notice_report_add(
         errors["note"] = [_("说明不能超过 2000 字。")]
     if outcome == ReportOutcome.PROBLEM and not note:
         errors["note"] = [_("有问题时请说明问题。")]
-    photos = list(photos)
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = [_("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}]
-    checked = []
-    for name, data in photos:
-        suffix = _photo_suffix(data) if len(data) <= MAX_PHOTO_BYTES else None
-        if suffix is None:
-            errors.setdefault("photos", []).append(_("%(name)s 不是图片或超过 10MB。") % {"name": name[:80]})
-        checked.append((name, data, suffix))
+    checked, photo_errors = _check_photos(photos)
+    if photo_errors:
+        errors["photos"] = photo_errors
     if errors:
         raise InvalidInput(fields=errors)
     report = NoticeReport(notice_grid=notice_grid, author=actor, outcome=outcome, number=number, note=note)
     report.full_clean()
     report.save()
-    for index, (name, data, suffix) in enumerate(checked, start=1):
-        photo = NoticeReportPhoto(report=report, name=name[:200])
-        photo.file.save(f"r{report.pk}-{index}{suffix}", ContentFile(data), save=False)
-        photo.save()
+    _store_photos(report, checked)
     audit_record(
         actor=actor,
         action="notice.report",
@@ -89,26 +105,13 @@ def notice_report_photos_add(*, actor, report: NoticeReport, photos) -> list[Not
     if report.notice_grid.notice.state != NoticeState.PUBLISHED:
         raise Conflict(_("通知未发布或已撤回。"))
     photos = list(photos)
-    errors: list[str] = []
+    already = report.photos.count()
+    checked, errors = _check_photos(photos, already=already)
     if not photos:
-        errors.append(_("请选择照片。"))
-    if report.photos.count() + len(photos) > MAX_PHOTOS:
-        errors.append(_("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS})
-    checked = []
-    for name, data in photos:
-        suffix = _photo_suffix(data) if len(data) <= MAX_PHOTO_BYTES else None
-        if suffix is None:
-            errors.append(_("%(name)s 不是图片或超过 10MB。") % {"name": name[:80]})
-        checked.append((name, data, suffix))
+        errors.insert(0, _("请选择照片。"))
     if errors:
         raise InvalidInput(fields={"photos": errors})
-    start = report.photos.count()
-    saved = []
-    for index, (name, data, suffix) in enumerate(checked, start=start + 1):
-        photo = NoticeReportPhoto(report=report, name=name[:200])
-        photo.file.save(f"r{report.pk}-{index}{suffix}", ContentFile(data), save=False)
-        photo.save()
-        saved.append(photo)
+    saved = _store_photos(report, checked, start=already)
     audit_record(
         actor=actor,
         action="notice.report_photos",

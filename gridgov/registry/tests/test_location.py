@@ -48,7 +48,7 @@ def test_imported_times_are_stored_as_the_orm_stores_them(territory):
     registry_import(
         actor=None, kind="households", table=table(households(territory, ("H1", "114.853216", "34.065127")))
     )
-    edited = Household.objects.create(
+    Household.objects.create(
         code="H9", grid=territory.grid_a1_1, address="x", head_name="户主", location_at=timezone.now()
     )
     with connection.cursor() as cursor:

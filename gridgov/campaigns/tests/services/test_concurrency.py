@@ -18,11 +18,9 @@ pytestmark = [
 ]
 
 
-def test_concurrent_imports_signing_and_recount_neither_fail_nor_drift(world):
-    rows = [(i + 2, h.code, "", "户主", "") for i, h in enumerate(world.households.values())]
-    door = world.households["a1"]
-    grid_worker = world.territory.user("grid_a")
-    barrier = threading.Barrier(4)
+def run_together(works) -> list[str]:
+    """Runs each callable in its own thread and connection, all released at once; the errors they raised."""
+    barrier = threading.Barrier(len(works))
     failures = []
 
     def run(work):
@@ -33,6 +31,19 @@ def test_concurrent_imports_signing_and_recount_neither_fail_nor_drift(world):
             failures.append(repr(exc))
         finally:
             connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return failures
+
+
+def test_concurrent_imports_signing_and_recount_neither_fail_nor_drift(world):
+    rows = [(i + 2, h.code, "", "户主", "") for i, h in enumerate(world.households.values())]
+    door = world.households["a1"]
+    grid_worker = world.territory.user("grid_a")
 
     works = [
         lambda: _store(actor=None, campaign=world.fireworks, rows=rows),
@@ -47,11 +58,7 @@ def test_concurrent_imports_signing_and_recount_neither_fail_nor_drift(world):
         ),
         lambda: campaign_recount(actor=None, campaign=world.fireworks),
     ]
-    threads = [threading.Thread(target=run, args=(w,)) for w in works]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    failures = run_together(works)
     # the door signing may lose to an import that recorded a1 first (409), nothing else may fail
     assert [f for f in failures if "Conflict" not in f] == []
     assert Commitment.objects.filter(campaign=world.fireworks).count() == len(rows)
@@ -68,17 +75,6 @@ def test_simultaneous_first_visits_and_checks_count_the_target_once(world):
     from gridgov.campaigns.tests.conftest import EPIDEMIC_OK, HOUSEHOLD_OK
 
     t = world.territory
-    barrier = threading.Barrier(4)
-    failures = []
-
-    def run(work):
-        try:
-            barrier.wait(timeout=10)
-            work()
-        except Exception as exc:
-            failures.append(repr(exc))
-        finally:
-            connections.close_all()
 
     def visit(user):
         return lambda: visit_record(
@@ -96,14 +92,7 @@ def test_simultaneous_first_visits_and_checks_count_the_target_once(world):
             stock_found=False,
         )
 
-    threads = [
-        threading.Thread(target=run, args=(w,))
-        for w in (visit("grid_a"), visit("township_a"), check("township_a"), check("admin"))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    failures = run_together([visit("grid_a"), visit("township_a"), check("township_a"), check("admin")])
     assert failures == []
     assert VisitEntry.objects.filter(campaign=world.fireworks).count() == 2
     assert VisitEntry.objects.filter(campaign=world.fireworks, first=True).count() == 1
