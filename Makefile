@@ -30,11 +30,16 @@ demo: install ## set up the demo county and serve it on http://127.0.0.1:$PORT
 serve: install ## serve without (re)loading the demo
 	@scripts/serve.sh
 
+# Test processes for everything but the browser tests (pytest-xdist); 0 runs them in this process.
+TEST_JOBS ?= 2
+
 test: install ## run the whole test suite (DATABASE_URL selects the database)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e" -n $(TEST_JOBS) $(PYTEST_ARGS)
+	@# then the browser tests, one at a time (one live server, one Chromium); "no tests ran" (5) is not a failure
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: install ## the suite without the browser tests
-	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e" -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 bench: install ## run the benchmarks, each with its reference
 	$(PY) -m bench $(BENCH_ARGS)

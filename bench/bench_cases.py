@@ -635,10 +635,15 @@ def http_intake(args, report: Report, workers: list[tuple[User, Region]]) -> Non
                 ("floor", f"{server.base}/bench/floor", clients_floor),
                 ("intake", f"{server.base}/api/v1/cases", clients_intake),
             ):
+                before = server.cpu_seconds()
                 result = post_load(url, clients, args.requests)
+                used = server.cpu_used(before, server.cpu_seconds())
+                for part in ("app", "db"):
+                    result[f"{part}_cpu_ms"] = used[part] * 1000 / args.requests
                 runs[kind].append(result)
                 print(
                     f"  {kind:<7} {result['rate']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms"
+                    f"  CPU/request: server {result['app_cpu_ms']:4.1f} ms, PostgreSQL {result['db_cpu_ms']:4.1f} ms"
                     f"  ({result['ok']} × 201 in {result['wall_s']:.1f} s; statuses {result['statuses']})",
                     flush=True,
                 )
@@ -648,6 +653,8 @@ def http_intake(args, report: Report, workers: list[tuple[User, Region]]) -> Non
             "rate": statistics.mean(r["rate"] for r in results),
             "p50_ms": statistics.median(r["p50_ms"] for r in results),
             "p99_ms": max(r["p99_ms"] for r in results),
+            "app_cpu_ms": statistics.mean(r["app_cpu_ms"] for r in results),
+            "db_cpu_ms": statistics.mean(r["db_cpu_ms"] for r in results),
             "errors": sum(n for r in results for s, n in r["statuses"].items() if s != 201),
         }
     floor, intake = summary["floor"], summary["intake"]

@@ -335,6 +335,41 @@ class Server:
         self.__exit__(None, None, None)
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
 
+    def cpu_seconds(self) -> dict[int, tuple[str, float]]:
+        """pid → ("app" or "db", CPU seconds used so far) for the server's workers and PostgreSQL's processes
+        (none on SQLite, which runs inside the workers). Linux only (/proc); empty elsewhere."""
+        out = {}
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return out
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+            if ppid == self.proc.pid or int(entry) == self.proc.pid:
+                out[int(entry)] = ("app", used)
+            elif name == "postgres":
+                out[int(entry)] = ("db", used)
+        return out
+
+    @staticmethod
+    def cpu_used(before: dict, after: dict) -> dict[str, float]:
+        """CPU seconds used between two ``cpu_seconds`` readings, by "app" and "db" (processes in both only)."""
+        out = {"app": 0.0, "db": 0.0}
+        for pid, (kind, used) in after.items():
+            if pid in before:
+                out[kind] += used - before[pid][1]
+        return out
+
     def __exit__(self, *exc):
         import subprocess
 

@@ -8,8 +8,6 @@ same time (two people, two terminals) out of each other's database.
 
 import os
 
-import dj_database_url
-
 from config.env import VAR_DIR, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES
@@ -36,10 +34,10 @@ BENCH_SQLITE_FILE = BENCH_DIR / f"bench-{BENCH_RUN}.sqlite3"
 BENCH_DATABASE_URL = env_str("DATABASE_URL")
 
 if BENCH_DATABASE_URL:
-    _db = dj_database_url.parse(BENCH_DATABASE_URL, conn_max_age=0)
+    # production's settings for that server (config.settings.base: options, prepared statements), on our database
+    _db = dict(DATABASES["default"], NAME=BENCH_DB_NAME, CONN_MAX_AGE=0)
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise RuntimeError("bench: DATABASE_URL must name a PostgreSQL server")
-    _db["NAME"] = BENCH_DB_NAME
     DATABASES = {"default": _db}
 else:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)

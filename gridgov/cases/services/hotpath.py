@@ -88,13 +88,15 @@ def fetch_row(sql: str, params):
 
 
 @cache
-def _insert_sql(model, vendor: str) -> tuple[str, tuple, dict[str, int]]:
+def _insert_sql(model, vendor: str) -> tuple[str, str, str, tuple, dict[str, int]]:
+    """The INSERT … RETURNING pk, its head and tail around the VALUES, the fields in column order and their
+    positions."""
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     columns = ", ".join(_qn(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    pk = _qn(model._meta.pk.column)
-    sql = f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {pk}"
-    return sql, fields, {f.attname: i for i, f in enumerate(fields)}
+    head = f"INSERT INTO {_qn(model._meta.db_table)} ({columns})"
+    tail = f"RETURNING {_qn(model._meta.pk.column)}"
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(fields))}) {tail}"
+    return sql, head, tail, fields, {f.attname: i for i, f in enumerate(fields)}
 
 
 class Insert:
@@ -109,7 +111,7 @@ class Insert:
         self.obj = obj
         # save() itself if a signal receiver is ever connected: it must see the save happen
         self.direct = signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
-        self.sql, self.fields, self.positions = _insert_sql(model, connection.vendor)
+        self.sql, self.head, self.tail, self.fields, self.positions = _insert_sql(model, connection.vendor)
         if not self.direct:
             self.params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
 
@@ -120,6 +122,39 @@ class Insert:
             self.params[i] = self.fields[i].get_db_prep_save(value, connection)
         return self
 
+    def values_sql(
+        self, expressions: dict[str, tuple[str, list]] | None = None, returning: tuple[str, ...] = ()
+    ):
+        """The statement and its parameters, with the columns in ``expressions`` given as SQL and its parameters
+        (over the names of a WITH clause) instead of values, and ``returning`` more columns than the primary key:
+        the parts of one statement that inserts a row and the rows that refer to it (see
+        ``gridgov.cases.services.intake``).
+
+        NULLs are written into the SQL rather than passed: a row of a new case is half empty, and fewer parameters
+        keep the long statement within the driver's cache of parsed queries (psycopg caches those with at most
+        50); the SQL differs only by which columns are empty."""
+        if not expressions and not returning:
+            return self.sql, self.params
+        marks, params = [], []
+        for field, value in zip(self.fields, self.params, strict=True):
+            if field.attname in expressions:
+                expression, values = expressions[field.attname]
+                marks.append(expression)
+                params += values
+            elif value is None:
+                marks.append("NULL")
+            else:
+                marks.append("%s")
+                params.append(value)
+        tail = ", ".join([self.tail, *(_qn(c) for c in returning)])
+        return f"{self.head} VALUES ({', '.join(marks)}) {tail}", params
+
+    def inserted(self, pk) -> None:
+        """Marks the object saved under ``pk`` (after a statement from ``values_sql`` ran)."""
+        self.obj.pk = pk
+        self.obj._state.adding = False
+        self.obj._state.db = connection.alias
+
     def run(self):
         obj = self.obj
         if self.direct:
@@ -127,9 +162,7 @@ class Insert:
             return obj
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
-            obj.pk = cursor.fetchone()[0]
-        obj._state.adding = False
-        obj._state.db = connection.alias
+            self.inserted(cursor.fetchone()[0])
         return obj
 
 

@@ -27,6 +27,9 @@ from gridgov.core.exceptions import InvalidInput, NotAllowed
 from gridgov.core.identity import IdentityError, mask_phone, normalize_phone
 from gridgov.territory.models import Department, Level, Region
 
+#: Digits of a case number's daily sequence (more only past 99,999 cases in a day).
+NUMBER_DIGITS = 5
+
 
 def next_case_number(day) -> str:
     """'YYYYMMDD' + a 5-digit daily sequence. One UPDATE … RETURNING takes the row lock and the number at once;
@@ -39,7 +42,7 @@ def next_case_number(day) -> str:
             CaseCounter.objects.get_or_create(day=day)
             cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])
             row = cursor.fetchone()
-    return f"{day:%Y%m%d}{row[0]:05d}"
+    return f"{day:%Y%m%d}{row[0]:0{NUMBER_DIGITS}d}"
 
 
 def township_of(region: Region) -> Region:
@@ -173,19 +176,75 @@ def case_report(
     case.number = ""
     inserts = [hotpath.Insert(case), hotpath.Insert(report), hotpath.Insert(case.filed_event)]
     counted = counts_statement(contribution(case))  # 受理 on the indicators' day counters
+    audit = audit_entry(
+        actor=actor,
+        action="case.report",
+        obj=case,
+        changes={"category": category.code, "region": region.code},
+    )
+    day = timezone.localdate(now)
+    if connection.vendor in ONE_STATEMENT and not any(i.direct for i in inserts):
+        _file_in_one_statement(day, inserts, counted, hotpath.Insert(audit))
+        return case
     with _one_writer(), transaction.atomic():
-        inserts[0].set("number", next_case_number(timezone.localdate(now))).run()
+        inserts[0].set("number", next_case_number(day)).run()
         for insert in inserts[1:]:
             insert.set("case_id", case.pk).run()
         counts_run(counted)
-        audit = audit_entry(
-            actor=actor,
-            action="case.report",
-            obj=case,
-            changes={"category": category.code, "region": region.code},
-        )
+        audit.object_id, audit.object_repr = str(case.pk), str(case)[:200]
         hotpath.insert(audit)  # audit_record(), on a prepared statement
     return case
+
+
+#: Databases on which a filing's writes go as one statement (data-modifying WITH queries).
+ONE_STATEMENT = frozenset({"postgresql"})
+
+
+def _file_in_one_statement(day, inserts, counted, audit) -> None:
+    """On PostgreSQL, the filing's writes as one statement (data-modifying WITH queries): the day's number, the
+    case, its report and first event, the day counters and the audit row, exactly the rows the statements of the
+    other path write. One round trip instead of eight, and, outside a caller's transaction, a statement of its own
+    is its own transaction: the number's row lock lasts only while the statement runs and commits, so that
+    concurrent filings queue on it for that long and numbers stay gap-free."""
+    case_insert, report_insert, event_insert = inserts
+    counter = connection.ops.quote_name(CaseCounter._meta.db_table)
+    parts = [
+        f"n AS (INSERT INTO {counter} (day, last) VALUES (%s, 1) ON CONFLICT (day) DO UPDATE "
+        f"SET last = {counter}.last + 1 RETURNING last)"
+    ]
+    params = [connection.ops.adapt_datefield_value(day)]
+    digits = f"greatest({NUMBER_DIGITS}, length(last::text))"
+    number = (f"(SELECT %s || lpad(last::text, {digits}, '0') FROM n)", [f"{day:%Y%m%d}"])
+    new_case = ("(SELECT id FROM c)", [])
+    # str(case) is "number title"
+    audit_columns = {
+        "object_id": ("(SELECT id::text FROM c)", []),
+        "object_repr": ("(SELECT number || %s FROM c)", [f" {case_insert.obj.title}"]),
+    }
+    for name, insert, expressions, returning in (
+        ("c", case_insert, {"number": number}, ("number",)),
+        ("r", report_insert, {"case_id": new_case}, ()),
+        ("e", event_insert, {"case_id": new_case}, ()),
+        ("a", audit, audit_columns, ()),
+    ):
+        sql, values = insert.values_sql(expressions, returning)
+        parts.append(f"{name} AS ({sql})")
+        params += values
+    if counted is not None:
+        parts.append(f"d AS ({counted[0]})")
+        params += counted[1]
+    sql = "WITH " + ", ".join(parts) + " SELECT c.id, c.number, r.id, e.id, a.id FROM c, r, e, a"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        case_id, case_number, *ids = cursor.fetchone()
+    case = case_insert.obj
+    case_insert.inserted(case_id)
+    case.number = case_number
+    for insert, pk in zip((report_insert, event_insert, audit), ids, strict=True):
+        if insert is not audit:
+            insert.obj.case_id = case_id
+        insert.inserted(pk)
+    audit.obj.object_id, audit.obj.object_repr = str(case_id), str(case)[:200]
 
 
 def case_routing(case: Case) -> dict:

@@ -90,6 +90,31 @@ def test_create(territory, api_client):
     assert client.get(f"{API}/{case.pk}").json() == out
 
 
+@pytest.mark.parametrize(
+    ("username", "changes"),
+    [
+        ("grid_a", {}),
+        ("grid_a", {"latitude": ..., "longitude": ..., "address": ...}),
+        ("supervisor", {"source": "hotline", "reporter_name": "张三", "reporter_contact": "13812345678"}),
+        ("township_a", {"region": VILLAGE_A1, "source": "referral"}),
+    ],
+)
+def test_the_answer_to_a_filing_is_the_case_as_read_back(territory, api_client, username, changes):
+    """The filing's answer is built from what the filing holds (not read back): it must equal GET of the case,
+    duplicates included (two earlier cases of the same category and place), for every kind of filer."""
+    user = territory.user(username)
+    user.display_name = "值班员"
+    user.save(update_fields=["display_name"])
+    client = api_client(user)
+    for _ in range(2):
+        assert post(client, API, body(territory, **changes)).status_code == 201
+    response = post(client, API, body(territory, **changes))
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert len(out["duplicates"]) == 2 and out["timeline"][0]["actor"]["display_name"] == "值班员"
+    assert client.get(f"{API}/{out['id']}").json() == out
+
+
 def test_create_with_a_bearer_token(territory, client):
     _token, plain = api_token_create(actor=None, user=territory.user("township_a"), name="t")
     response = client.post(

@@ -5,8 +5,9 @@ import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from gridgov.cases.models import Case, CaseEvent, CaseReport, Category
+from gridgov.cases.models import Case, CaseCounter, CaseDayCount, CaseEvent, CaseReport, Category
 from gridgov.cases.selectors import category_for_filing, category_list, region_for_filing
+from gridgov.cases.services import intake
 from gridgov.cases.services.intake import case_duplicates, case_report
 from gridgov.core.exceptions import NotFound
 from gridgov.core.models import AuditLog
@@ -75,6 +76,59 @@ def test_filed_rows_are_what_save_writes(territory):
     audit = AuditLog.objects.get(action="case.report", object_id=str(case.pk))
     assert audit.object_repr == str(stored)
     assert audit.changes == {"category": "air_open_burning", "region": territory.grid_a1_1.code}
+
+
+def _file(territory, **changes):
+    data = {
+        "actor": territory.user("grid_a"),
+        "category": Category.objects.get(code="air_open_burning"),
+        "region": territory.grid_a1_1,
+        "title": "秸秆焚烧",
+        "description": "田间焚烧",
+        "latitude": "33.9",
+        "longitude": "114.8",
+    }
+    return case_report(**(data | changes))
+
+
+def _rows(case) -> dict:
+    """What a filing wrote for ``case``, without what differs between two filings (ids, number, times)."""
+    moments = {"id", "case", "case_id", "number", "created_at", "updated_at", "object_id", "object_repr"}
+
+    def plain(obj):
+        return {k: v for k, v in model_to_dict(obj).items() if k not in moments}
+
+    audit = AuditLog.objects.get(action="case.report", object_id=str(case.pk))
+    assert audit.object_repr == str(Case.objects.get(pk=case.pk))
+    return {
+        "case": plain(Case.objects.get(pk=case.pk)),
+        "report": plain(CaseReport.objects.get(case=case)),
+        "event": plain(CaseEvent.objects.get(case=case)),
+        "audit": plain(audit),
+    }
+
+
+def test_both_ways_of_filing_write_the_same_rows(territory, monkeypatch):
+    """PostgreSQL files in one statement (intake.ONE_STATEMENT), SQLite statement by statement: on either
+    database, both ways write the same rows, take consecutive numbers and count 受理 once each."""
+    one = _file(territory)
+    monkeypatch.setattr(intake, "ONE_STATEMENT", frozenset())
+    other = _file(territory)
+    assert _rows(one) == _rows(other)
+    assert int(other.number) == int(one.number) + 1
+    assert CaseDayCount.objects.get(township=territory.township_a).accepted == 2
+
+
+@pytest.mark.parametrize("one_statement", [True, False])
+def test_numbers_start_each_day_and_grow_past_five_digits(territory, monkeypatch, one_statement):
+    if not one_statement:
+        monkeypatch.setattr(intake, "ONE_STATEMENT", frozenset())
+    day = timezone.localdate()
+    first = _file(territory)
+    assert first.number == f"{day:%Y%m%d}00001"
+    CaseCounter.objects.filter(day=day).update(last=99_999)
+    assert _file(territory).number == f"{day:%Y%m%d}100000"
+    assert _file(territory).number == f"{day:%Y%m%d}100001"
 
 
 def test_duplicates_match_the_orm_filter(territory):
