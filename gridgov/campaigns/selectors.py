@@ -430,33 +430,26 @@ def _region_q(user, roles, field: str, region: Region | None) -> Q:
     return q
 
 
+def _target_q(user, prefix: str = "", region: Region | None = None) -> Q:
+    """Rows of households and places (a visit, a letter) whose grid the user may read those targets in (under
+    ``region`` if given); ``prefix`` reaches them through a relation (``visit__``)."""
+    return (
+        _region_q(user, READ_ROLES["households"], f"{prefix}grid__path", region)
+        & Q(**{f"{prefix}target_kind": TargetKind.HOUSEHOLD})
+    ) | (
+        _region_q(user, READ_ROLES["places"], f"{prefix}grid__path", region)
+        & Q(**{f"{prefix}target_kind": TargetKind.PLACE})
+    )
+
+
 def commitment_list(*, user, campaign: Campaign, region: Region | None = None, kind: str = ""):
     """Signed letters: who signed is personal data, so the household-reading roles see households' letters."""
-    q = (
-        _region_q(user, READ_ROLES["households"], "grid__path", region) & Q(target_kind=TargetKind.HOUSEHOLD)
-    ) | (_region_q(user, READ_ROLES["places"], "grid__path", region) & Q(target_kind=TargetKind.PLACE))
-    qs = Commitment.objects.filter(q, campaign=campaign)
+    qs = Commitment.objects.filter(_target_q(user, region=region), campaign=campaign)
     if kind:
         qs = qs.filter(target_kind=kind)
     return qs.select_related("household", "place", "grid", "grid__parent", "collected_by").order_by(
         "-signed_at", "-id"
     )
-
-
-def _target_q(user, prefix: str = "") -> Q:
-    """Rows of households and places (a visit, a letter) whose grid the user may read those targets in."""
-    return (
-        _region_q(user, READ_ROLES["households"], f"{prefix}grid__path", None)
-        & Q(**{f"{prefix}target_kind": TargetKind.HOUSEHOLD})
-    ) | (
-        _region_q(user, READ_ROLES["places"], f"{prefix}grid__path", None)
-        & Q(**{f"{prefix}target_kind": TargetKind.PLACE})
-    )
-
-
-#: The kinds of stored evidence a page may link to: a signed letter's signature or photo, and the photos of a
-#: visit or a publicity activity.
-EVIDENCE_KINDS = ("letter", "photo")
 
 
 def access_evidence(user, kind: str, pk):
@@ -492,10 +485,7 @@ def visit_photos(*, target, kind: str, visits: int = 3) -> list[Visit]:
 
 
 def visit_list(*, user, region: Region | None = None, campaign: Campaign | None = None, kind: str = ""):
-    q = (
-        _region_q(user, READ_ROLES["households"], "grid__path", region) & Q(target_kind=TargetKind.HOUSEHOLD)
-    ) | (_region_q(user, READ_ROLES["places"], "grid__path", region) & Q(target_kind=TargetKind.PLACE))
-    qs = Visit.objects.filter(q)
+    qs = Visit.objects.filter(_target_q(user, region=region))
     if campaign is not None:
         qs = qs.filter(entries__campaign=campaign)
     if kind:

@@ -172,15 +172,15 @@ def _visit_context(user, target, kind):
         sections.append(
             {"campaign": campaign, "form": form, "letter": letter, "sign_name": f"sign-{campaign.pk}"}
         )
-    signed = {
+    commitments = {
         c.campaign_id: c
         for c in Commitment.objects.filter(campaign__in=campaigns, **{kind: target}).only(
             "id", "campaign_id", "evidence", "method"
         )
     }
     for section in sections:
-        section["signed"] = section["campaign"].pk in signed
-        section["commitment"] = signed.get(section["campaign"].pk)
+        section["commitment"] = commitments.get(section["campaign"].pk)
+        section["signed"] = section["commitment"] is not None
     return {
         "target": target,
         "kind": kind,
@@ -301,7 +301,7 @@ def evidence(request, kind: str, pk: int):
     file = selectors.access_evidence(request.user, kind, pk)
     try:
         handle = file.open("rb")
-    except (FileNotFoundError, OSError):
+    except OSError:  # gone from the disk
         raise Http404 from None
     name = posixpath.basename(file.name)
     content_type = mimetypes.guess_type(name)[0] or ""

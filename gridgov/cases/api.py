@@ -18,7 +18,6 @@ from gridgov.cases import selectors
 from gridgov.cases.models import Case, CaseAttachment, CaseSource, CaseState, ExtensionRequest
 from gridgov.cases.policies import REGION_READERS, CasePolicy
 from gridgov.cases.schemas import (
-    EVENT_DATA_KEYS,
     MAX_ID,
     Action,
     ActionIn,
@@ -28,11 +27,13 @@ from gridgov.cases.schemas import (
     CaseOut,
     CategoryGroupOut,
     DepartmentRef,
+    EventOut,
     Phase,
     RegionCode,
     Slug,
     SourceFilter,
     StateFilter,
+    UserRef,
     text,
     unit_of,
 )
@@ -98,7 +99,7 @@ def _chain(user, case: Case) -> dict:
     }
 
 
-def _duplicates(user, case: Case) -> list[Case]:
+def _duplicates(user, case: Case) -> list[dict]:
     if case.state not in (CaseState.REPORTED, CaseState.REGISTERED):
         return []
     found = intake.case_duplicates(case)
@@ -137,7 +138,7 @@ def _region_json(region) -> dict:
 
 
 def _user_json(user) -> dict | None:
-    return {"username": user.username, "display_name": user.display_name or user.username} if user else None
+    return {"username": user.username, "display_name": UserRef.resolve_display_name(user)} if user else None
 
 
 def new_case_json(user, case: Case) -> dict:
@@ -160,7 +161,7 @@ def new_case_json(user, case: Case) -> dict:
         "state": state.value,
         "state_label": str(state.label),
         "unit": unit_of(case),
-        "assignee": _user_json(case.assignee) if case.assignee_id else None,
+        "assignee": _user_json(case.assignee),
         "due_at": case.due_at,
         "is_overdue": case.is_overdue,
         "is_suspended": case.is_suspended,
@@ -183,7 +184,7 @@ def new_case_json(user, case: Case) -> dict:
                 "from_state": event.from_state,
                 "to_state": event.to_state,
                 "note": event.note,
-                "data": {k: v for k, v in (event.data or {}).items() if k in EVENT_DATA_KEYS},
+                "data": EventOut.resolve_data(event),
                 "created_at": event.created_at,
                 "attachments": [],
             }

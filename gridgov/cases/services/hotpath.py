@@ -122,9 +122,7 @@ class Insert:
             self.params[i] = self.fields[i].get_db_prep_save(value, connection)
         return self
 
-    def values_sql(
-        self, expressions: dict[str, tuple[str, list]] | None = None, returning: tuple[str, ...] = ()
-    ):
+    def values_sql(self, expressions: dict[str, tuple[str, list]], returning: tuple[str, ...] = ()):
         """The statement and its parameters, with the columns in ``expressions`` given as SQL and its parameters
         (over the names of a WITH clause) instead of values, and ``returning`` more columns than the primary key:
         the parts of one statement that inserts a row and the rows that refer to it (see
@@ -133,8 +131,6 @@ class Insert:
         NULLs are written into the SQL rather than passed: a row of a new case is half empty, and fewer parameters
         keep the long statement within the driver's cache of parsed queries (psycopg caches those with at most
         50); the SQL differs only by which columns are empty."""
-        if not expressions and not returning:
-            return self.sql, self.params
         marks, params = [], []
         for field, value in zip(self.fields, self.params, strict=True):
             if field.attname in expressions:

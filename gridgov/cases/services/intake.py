@@ -183,16 +183,16 @@ def case_report(
         changes={"category": category.code, "region": region.code},
     )
     day = timezone.localdate(now)
-    if connection.vendor in ONE_STATEMENT and not any(i.direct for i in inserts):
-        _file_in_one_statement(day, inserts, counted, hotpath.Insert(audit))
+    audit_insert = hotpath.Insert(audit)
+    if connection.vendor in ONE_STATEMENT and not any(i.direct for i in [*inserts, audit_insert]):
+        _file_in_one_statement(day, inserts, counted, audit_insert)
         return case
     with _one_writer(), transaction.atomic():
         inserts[0].set("number", next_case_number(day)).run()
         for insert in inserts[1:]:
             insert.set("case_id", case.pk).run()
         counts_run(counted)
-        audit.object_id, audit.object_repr = str(case.pk), str(case)[:200]
-        hotpath.insert(audit)  # audit_record(), on a prepared statement
+        audit_insert.set("object_id", str(case.pk)).set("object_repr", str(case)[:200]).run()
     return case
 
 
